@@ -1,0 +1,82 @@
+import { z } from "zod";
+
+const DEV_SECRETS_KEY = "0".repeat(64);
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0"])
+    .default(fallback ? "true" : "false")
+    .transform((v) => v === "true" || v === "1");
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default("postgresql://postgres:postgres@127.0.0.1:5432/inbound_calls"),
+  DATABASE_POOL_SIZE: int(10, 1),
+  DATABASE_TIMEOUT_MS: int(3000, 100),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+  REDIS_TIMEOUT_MS: int(2000, 100),
+  /** Braces make a Redis Cluster hash tag: every key of the queues lands in one slot. */
+  QUEUE_PREFIX: z.string().min(1).default("{inbound}"),
+  /** 32 bytes as 64 hex characters; encrypts signing secrets at rest. */
+  SECRETS_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters (32 bytes)")
+    .default(DEV_SECRETS_KEY),
+  INGRESS_HOST: z.string().default("0.0.0.0"),
+  INGRESS_PORT: int(3000),
+  PUBLIC_BASE_URL: z.url().default("http://localhost:3000"),
+  BODY_LIMIT_BYTES: int(32 * 1024, 256),
+  SIGNATURE_TOLERANCE_SECONDS: int(300, 1),
+  CALL_COST_CREDITS: int(1, 1),
+  IDEMPOTENCY_TTL_SECONDS: int(24 * 3600, 60),
+  IDEMPOTENCY_LOCK_SECONDS: int(60, 1),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
+  DEFAULT_DAILY_QUOTA: int(10_000, 0),
+  DIALER_HOST: z.string().default("0.0.0.0"),
+  DIALER_PORT: int(3001),
+  DIALER_CONCURRENCY: int(50, 1),
+  DIAL_MAX_ATTEMPTS: int(3, 1),
+  DIAL_BACKOFF_MS: int(1000, 0),
+  JOB_LOCK_MS: int(30_000, 500),
+  JOB_STALLED_INTERVAL_MS: int(30_000, 200),
+  RECONCILE_INTERVAL_MS: int(10_000, 50),
+  RECONCILE_AFTER_MS: int(30_000, 0),
+  PURGE_MAX_ATTEMPTS: int(10, 1),
+  TELEPHONY_PROVIDER: z.enum(["simulated"]).default("simulated"),
+  SIM_RING_MS: int(1500),
+  SIM_TALK_MS: int(4000),
+  SIM_NO_ANSWER_MS: int(3000),
+  ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+  METRICS_ENABLED: bool(true),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration: ${problems.map((p) => `${p.variable} ${p.message}`).join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads the environment once; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, so `FOO= pnpm start` falls back to the default.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? "environment"),
+        message: issue.message,
+      })),
+    );
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === "production" && config.SECRETS_KEY === DEV_SECRETS_KEY) {
+    throw new ConfigError([{ variable: "SECRETS_KEY", message: "must be set in production" }]);
+  }
+  return config;
+}

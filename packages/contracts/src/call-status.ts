@@ -1,0 +1,64 @@
+/**
+ * The call state machine: the only place that says which status may follow which.
+ *
+ *   queued ──► dialing ──► ringing ──► in_progress ──► completed
+ *     │           │           ├──► no_answer
+ *     │           │           └──► busy
+ *     │           └──► failed (after retries of transient provider errors)
+ *     └──► canceled (only from queued)
+ *
+ * `failed` is also reachable from ringing and in_progress when a dialer lost the call (killed mid-call,
+ * shutdown deadline): every call must end in exactly one terminal state.
+ */
+export const CALL_STATUSES = [
+  "queued",
+  "dialing",
+  "ringing",
+  "in_progress",
+  "completed",
+  "no_answer",
+  "busy",
+  "failed",
+  "canceled",
+] as const;
+
+export type CallStatus = (typeof CALL_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<CallStatus> = new Set(["completed", "no_answer", "busy", "failed", "canceled"]);
+
+const TRANSITIONS: Readonly<Record<CallStatus, readonly CallStatus[]>> = {
+  queued: ["dialing", "canceled"],
+  dialing: ["ringing", "failed"],
+  ringing: ["in_progress", "no_answer", "busy", "failed"],
+  in_progress: ["completed", "failed"],
+  completed: [],
+  no_answer: [],
+  busy: [],
+  failed: [],
+  canceled: [],
+};
+
+export function canTransition(from: CallStatus, to: CallStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function isTerminal(status: CallStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+/** A call that ends without ever being answered gives its credits back. */
+export function refundsCredits(from: CallStatus, to: CallStatus): boolean {
+  return isTerminal(to) && to !== "completed" && from !== "in_progress";
+}
+
+/** The timestamp column each status stamps when entered. */
+export const STATUS_TIMESTAMP_COLUMN: Readonly<Partial<Record<CallStatus, string>>> = {
+  dialing: "dialing_at",
+  ringing: "ringing_at",
+  in_progress: "answered_at",
+  completed: "ended_at",
+  no_answer: "ended_at",
+  busy: "ended_at",
+  failed: "ended_at",
+  canceled: "ended_at",
+};

@@ -1,0 +1,5 @@
+export * from "./call-status";
+export * from "./errors";
+export * from "./webhook-schemas";
+export * from "./validate-webhook";
+export * from "./ids";

@@ -1,0 +1,2 @@
+export { createLogger, REDACTED_PATHS, redactUrl } from "./create-logger";
+export type { Logger } from "./create-logger";

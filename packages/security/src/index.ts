@@ -1,0 +1,3 @@
+export * from "./tokens";
+export * from "./secret-box";
+export * from "./signature";

@@ -1,0 +1,3 @@
+export * from "./suite";
+export * from "./processes";
+export * from "./urls";
