@@ -17,8 +17,8 @@ const schema = z.object({
   DATABASE_TIMEOUT_MS: int(3000, 100),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
   REDIS_TIMEOUT_MS: int(2000, 100),
-  /** Braces make a Redis Cluster hash tag: every key of the queues lands in one slot. */
-  QUEUE_PREFIX: z.string().min(1).default("{inbound}"),
+  /** Prefix of every Redis key (queues, quota, replay guard). Braces make a Redis Cluster hash tag: one slot. */
+  REDIS_PREFIX: z.string().min(1).default("{inbound}"),
   /** 32 bytes as 64 hex characters; encrypts signing secrets at rest. */
   SECRETS_KEY: z
     .string()

@@ -45,7 +45,7 @@ export async function createSuiteEnv(overrides: Record<string, string> = {}): Pr
     LOG_LEVEL: "silent",
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
-    QUEUE_PREFIX: prefix,
+    REDIS_PREFIX: prefix,
     SIM_RING_MS: "5",
     SIM_TALK_MS: "10",
     SIM_NO_ANSWER_MS: "10",
