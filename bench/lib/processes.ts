@@ -1,0 +1,63 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { startProcess, type ServiceProcess } from "@inbound/testing";
+
+export const BENCH_DIR = path.resolve(__dirname, "..");
+
+export async function startService(entry: string, env: Record<string, string>, ready: RegExp): Promise<ServiceProcess & { port: number }> {
+  const proc = startProcess(entry, env);
+  const line = await proc.waitFor(ready, 60_000);
+  const port = Number(line.match(/(\d+)\s*$/)?.[1] ?? 0);
+  return Object.assign(proc, { port });
+}
+
+/** Resident set size of a process, in MiB, from /proc. */
+export function rssMiB(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
+    return kb / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  latencyP50: number;
+  latencyP99: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, { count: number }>;
+}
+
+/** Runs autocannon in its own process (bench/lib/load.ts), bounded by durationSeconds. */
+export function runLoad(spec: {
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  tokens: string[];
+  agentIds: string[];
+  signingSecrets?: string[];
+}): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(BENCH_DIR, "lib/load.ts"), JSON.stringify(spec)], {
+      cwd: path.resolve(BENCH_DIR, ".."),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), (spec.durationSeconds + 30) * 1000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`load generator exited ${code}`));
+      resolve(JSON.parse(out.trim().split("\n").pop() as string) as LoadResult);
+    });
+  });
+}
