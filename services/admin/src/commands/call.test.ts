@@ -1,0 +1,91 @@
+import { newId } from "@inbound/contracts";
+import { createAgent, createOrganization, transitionCall } from "@inbound/db";
+import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
+import { expectFailure, expectJson, runAdmin } from "../test-support";
+
+let suite: SuiteEnv;
+beforeAll(async () => {
+  suite = await createSuiteEnv();
+});
+afterAll(() => suite.close());
+
+const NUMBER = "+14155550123";
+
+/** A call that went queued → dialing → ringing → in_progress → completed, through the real transition module. */
+async function completedCall(): Promise<{ callId: string; orgId: string; agentId: string }> {
+  const { prisma } = suite.db;
+  const { org_id: orgId } = await createOrganization(prisma, { name: "Acme", credits: 9, dailyQuota: 10 });
+  const { agent_id: agentId } = await createAgent(prisma, { orgId, name: "Bot" });
+  const callId = newId("call");
+  await prisma.call.create({
+    data: { id: callId, orgId, agentId, contactNumber: NUMBER, contactName: "Ada Lovelace", creditsReserved: 1 },
+  });
+  await prisma.callEvent.create({ data: { callId, fromStatus: null, toStatus: "queued" } });
+  const steps = [
+    { from: "queued", to: "dialing", incrementAttempts: true },
+    { from: "dialing", to: "ringing", providerCallId: "sim_provider_1" },
+    { from: "ringing", to: "in_progress" },
+    {
+      from: "in_progress",
+      to: "completed",
+      endReason: "hangup",
+      engagement: { transcript: "Hello Ada", recording: null, durationSeconds: 42 },
+    },
+  ] as const;
+  for (const step of steps) {
+    const result = await transitionCall(prisma, { callId, ...step });
+    if (!result.moved) throw new Error(`transition ${step.from} → ${step.to} did not move`);
+  }
+  return { callId, orgId, agentId };
+}
+
+describe("call show", () => {
+  it("shows status, the time of every stage and the event log, with the contact number masked", async () => {
+    const { callId, orgId, agentId } = await completedCall();
+    const [json, text, unknown] = await Promise.all([
+      runAdmin(suite.env, ["call", "show", "--call", callId, "--json"]),
+      runAdmin(suite.env, ["call", "show", "--call", callId]),
+      runAdmin(suite.env, ["call", "show", "--call", "call_nope", "--json"]),
+    ]);
+
+    const call = expectJson<{
+      status: string;
+      timestamps: Record<string, string | null>;
+      events: { from: string | null; to: string; at: string }[];
+      [key: string]: unknown;
+    }>(json);
+    expect(call).toMatchObject({
+      call_id: callId,
+      org_id: orgId,
+      agent_id: agentId,
+      status: "completed",
+      attempts: 1,
+      credits_reserved: 1,
+      end_reason: "hangup",
+      provider_call_id: "sim_provider_1",
+      engagement: { duration_seconds: 42 },
+      deletion: null,
+    });
+    for (const stage of ["queued_at", "dialing_at", "ringing_at", "answered_at", "ended_at"]) {
+      expect(Number.isNaN(Date.parse(call.timestamps[stage] ?? ""))).toBe(false);
+    }
+    expect(call.timestamps.deleted_at).toBeNull();
+    expect(call.events.map((e) => [e.from, e.to])).toEqual([
+      [null, "queued"],
+      ["queued", "dialing"],
+      ["dialing", "ringing"],
+      ["ringing", "in_progress"],
+      ["in_progress", "completed"],
+    ]);
+    expect(json.stdout).not.toContain(NUMBER);
+    expect(json.stdout).not.toContain("Ada");
+    expect(json.stdout).not.toContain("Hello");
+
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`Call ${callId}: completed (hangup)`);
+    expect(text.stdout).toMatch(/ringing -> in_progress/);
+    expect(text.stdout).not.toContain(NUMBER);
+
+    expect(expectFailure(unknown, 1)).toBe("call call_nope not found");
+  });
+});

@@ -1,0 +1,73 @@
+import { createAgent, createOrganization } from "@inbound/db";
+import type { Command } from "../command";
+import { webhookUrl } from "./webhook-url";
+
+const DEMO_CREDITS = 100;
+/** A simulated-provider number that connects (see the README's test-number table). */
+const DEMO_NUMBER = "+14155552671";
+
+/** Single-quoted for POSIX shells; ids, tokens and the demo payload contain no single quote. */
+function curl(url: string, body: unknown): string {
+  return [`curl -sS -X POST '${url}'`, `  -H 'Content-Type: application/json'`, `  -d '${JSON.stringify(body)}'`].join(" \\\n");
+}
+
+const demo: Command = {
+  path: ["demo"],
+  summary: "Create a demo organisation (100 credits) and agent, and print curl commands to try the webhook.",
+  options: {},
+  prepare() {
+    return async ({ prisma, config }) => {
+      const org = await createOrganization(prisma, {
+        name: "Demo organization",
+        credits: DEMO_CREDITS,
+        dailyQuota: config.DEFAULT_DAILY_QUOTA,
+      });
+      const agent = await createAgent(prisma, { orgId: org.org_id, name: "Demo agent" });
+      const url = webhookUrl(config, org.webhook_token);
+      const createCurl = curl(url, {
+        action: "call.create",
+        data: {
+          agent_id: agent.agent_id,
+          contact_number: DEMO_NUMBER,
+          contact_name: "Ada Lovelace",
+          additional_info: { plan: "demo", source: "pnpm admin demo" },
+        },
+      });
+      const cancelCurl = curl(url, { action: "call.cancel", data: { call_id: "<call_id>" } });
+      const watch = "pnpm admin call show --call <call_id>";
+      return {
+        json: {
+          org_id: org.org_id,
+          agent_id: agent.agent_id,
+          webhook_token: org.webhook_token,
+          webhook_url: url,
+          create_call_curl: createCurl,
+          cancel_call_curl: cancelCurl,
+          watch_command: watch,
+        },
+        text: [
+          `Demo organization ${org.org_id} with ${DEMO_CREDITS} credits and agent ${agent.agent_id}.`,
+          `Webhook token (shown once): ${org.webhook_token}`,
+          "",
+          `1. Queue a call (the ingress must be running at ${config.PUBLIC_BASE_URL}; \`pnpm start\` runs it):`,
+          "",
+          createCurl,
+          "",
+          '   The answer holds the call\'s id: {"success":true,"call_id":"call_…","status":"queued",…}',
+          "",
+          "2. Watch it move through its states (queued, dialing, ringing, in_progress, completed):",
+          "",
+          `   ${watch}`,
+          "",
+          "3. Cancel a call that is still queued (replace <call_id>; once dialing has begun the answer is 409 with its status):",
+          "",
+          cancelCurl,
+          "",
+          "Numbers ending in 0000 ring out to no_answer, 0001 are busy, 0002 fail, 0003 fail once and then connect.",
+        ].join("\n"),
+      };
+    };
+  },
+};
+
+export const demoCommands: Command[] = [demo];

@@ -1,0 +1,21 @@
+import type { Command } from "../command";
+import { agentCommands } from "./agent";
+import { callCommands } from "./call";
+import { creditsCommands } from "./credits";
+import { demoCommands } from "./demo";
+import { orgCommands } from "./org";
+import { quotaCommands } from "./quota";
+import { signingCommands } from "./signing";
+import { tokenCommands } from "./token";
+
+/** Every command, in the order --help lists them. */
+export const COMMANDS: readonly Command[] = [
+  ...orgCommands,
+  ...agentCommands,
+  ...tokenCommands,
+  ...signingCommands,
+  ...creditsCommands,
+  ...quotaCommands,
+  ...callCommands,
+  ...demoCommands,
+];

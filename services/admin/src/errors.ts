@@ -1,0 +1,68 @@
+import { ConfigError } from "@inbound/config";
+import { isDatabaseUnavailable, NotFoundError } from "@inbound/db";
+import { UsageError } from "./args";
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** Postgres (and Prisma) codes meaning "DATABASE_URL names something wrong": bad credentials, no such database. */
+const DATABASE_URL_CODES = new Set(["28P01", "28000", "3D000", "P1000", "P1003"]);
+const NOT_MIGRATED_CODES = new Set(["42P01", "P2021"]);
+
+/** Maps any error to an exit code and ONE line for stderr: no stack, no secret (the URL's password is masked). */
+export function describeError(error: unknown, databaseUrl: string | undefined): { exitCode: number; message: string } {
+  if (error instanceof UsageError) return { exitCode: EXIT_USAGE, message: error.message };
+  if (error instanceof ConfigError) return { exitCode: EXIT_FAILURE, message: error.message };
+  if (error instanceof NotFoundError) return { exitCode: EXIT_FAILURE, message: error.message };
+  const where = `DATABASE_URL=${databaseUrl ? maskPassword(databaseUrl) : "(unset)"}`;
+  const code = errorCode(error);
+  const reason = summary(error);
+  if (code && DATABASE_URL_CODES.has(code)) {
+    return { exitCode: EXIT_FAILURE, message: `Postgres at ${where} refused the connection: ${reason}` };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      exitCode: EXIT_FAILURE,
+      message: `cannot reach Postgres at ${where} (${reason}): start Postgres or fix DATABASE_URL`,
+    };
+  }
+  if (code && NOT_MIGRATED_CODES.has(code)) {
+    return { exitCode: EXIT_FAILURE, message: `the database at ${where} is not migrated: run \`pnpm db:migrate\`` };
+  }
+  return { exitCode: EXIT_FAILURE, message: reason };
+}
+
+export function maskPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
+/** The first error code found along the cause chain (pg's SQLSTATE, a Node errno code or Prisma's P-code). */
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 6; depth++) {
+    const candidate = e as { code?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+    if (typeof candidate.code === "string" && candidate.code !== "") return candidate.code;
+    e = candidate.cause ?? candidate.meta?.driverAdapterError;
+  }
+  return undefined;
+}
+
+/**
+ * One line saying what went wrong. Prisma's messages start with the calling source code and end with the
+ * reason, so their last line is taken; other errors lead with the reason.
+ */
+function summary(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const lines = message
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+  const isPrisma = error instanceof Error && error.name.startsWith("PrismaClient");
+  return (isPrisma ? lines.at(-1) : lines[0]) ?? "unknown error";
+}

@@ -1,0 +1,47 @@
+import { type Config, loadConfig } from "@inbound/config";
+import { createDatabase, type Database } from "@inbound/db";
+import { SecretBox } from "@inbound/security";
+import { parseCommandLine } from "./args";
+import { COMMANDS } from "./commands";
+import { describeError, EXIT_OK } from "./errors";
+
+/** `pnpm admin <command> … [--json]`: one JSON object (or text) on stdout, or one `admin: …` line on stderr. */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let config: Config | undefined;
+  let database: Database | undefined;
+  try {
+    const commandLine = parseCommandLine(COMMANDS, argv);
+    if (commandLine.kind === "help") {
+      await write(process.stdout, `${commandLine.text}\n`);
+      return EXIT_OK;
+    }
+    config = loadConfig(env);
+    database = createDatabase({
+      url: config.DATABASE_URL,
+      poolSize: 2,
+      timeoutMs: config.DATABASE_TIMEOUT_MS,
+      applicationName: "inbound-admin",
+    });
+    const output = await commandLine.run({ config, prisma: database.prisma, secretBox: new SecretBox(config.SECRETS_KEY) });
+    await write(process.stdout, commandLine.json ? `${JSON.stringify(output.json)}\n` : `${output.text}\n`);
+    return EXIT_OK;
+  } catch (error) {
+    const { exitCode, message } = describeError(error, config?.DATABASE_URL);
+    await write(process.stderr, `admin: ${message}\n`);
+    return exitCode;
+  } finally {
+    await database?.close();
+  }
+}
+
+function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolve) => stream.write(text, () => resolve()));
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2), process.env).then((code) => {
+    process.exitCode = code;
+    // Everything is closed by now; a stray handle (a connect attempt still timing out) must not hold the CLI.
+    setTimeout(() => process.exit(code), 1000).unref();
+  });
+}
