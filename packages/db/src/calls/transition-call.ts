@@ -13,6 +13,18 @@ export interface TransitionRequest {
   providerCallId?: string;
   /** Counts a dial attempt (queued → dialing, or a retry). */
   incrementAttempts?: boolean;
+  /**
+   * What a connected call produced, inserted in the same statement as the move (so a call is `completed`
+   * exactly when it has its engagement). Kept if one exists already.
+   */
+  engagement?: EngagementRecord;
+}
+
+export interface EngagementRecord {
+  transcript: string | null;
+  /** Recording metadata (URL, format, duration): JSON, no audio. */
+  recording: Record<string, unknown> | null;
+  durationSeconds: number;
 }
 
 export interface MovedCall {
@@ -41,9 +53,24 @@ export async function transitionCall(prisma: PrismaClient, request: TransitionRe
   const stamp = STATUS_TIMESTAMP_COLUMN[to];
   const refund = refundsCredits(from, to);
   const orgFilter = request.orgId ? Prisma.sql`AND org_id = ${request.orgId}` : Prisma.empty;
+  const engagement = request.engagement
+    ? Prisma.sql`, engagement AS (
+        INSERT INTO engagements (call_id, transcript, recording, duration_seconds)
+        SELECT id, ${request.engagement.transcript}::text,
+          ${request.engagement.recording === null ? null : JSON.stringify(request.engagement.recording)}::jsonb,
+          ${Math.max(0, Math.round(request.engagement.durationSeconds))}::int
+        FROM moved
+        ON CONFLICT (call_id) DO NOTHING
+        RETURNING call_id
+      )`
+    : Prisma.empty;
+  const engagementCount = request.engagement ? Prisma.sql`+ (SELECT count(*) FROM engagement)` : Prisma.empty;
 
   const rows = await prisma.$queryRaw<
-    { moved: { id: string; org_id: string; attempts: number; credits_reserved: number; request_id: string | null } | null; current: CallStatus | null }[]
+    {
+      moved: { id: string; org_id: string; attempts: number; credits_reserved: number; request_id: string | null } | null;
+      current: CallStatus | null;
+    }[]
   >`
     WITH moved AS (
       UPDATE calls SET
@@ -64,11 +91,11 @@ export async function transitionCall(prisma: PrismaClient, request: TransitionRe
       INSERT INTO call_events (call_id, from_status, to_status, detail)
       SELECT id, ${from}::call_status, ${to}::call_status, ${request.detail ?? null} FROM moved
       RETURNING id
-    )
+    )${engagement}
     SELECT
       (SELECT row_to_json(moved) FROM moved) AS moved,
       (SELECT status::text FROM calls WHERE id = ${callId} ${orgFilter} AND deleted_at IS NULL) AS current,
-      (SELECT count(*) FROM refund) + (SELECT count(*) FROM event) AS touched`;
+      (SELECT count(*) FROM refund) + (SELECT count(*) FROM event) ${engagementCount} AS touched`;
 
   const row = rows[0];
   if (row?.moved) {
@@ -85,6 +112,13 @@ export async function transitionCall(prisma: PrismaClient, request: TransitionRe
         requestId: m.request_id,
       },
     };
+  }
+  if (row?.current === from) {
+    // The update lost a race (another statement moved the call after this one's snapshot was taken):
+    // the snapshot still shows `from`, so read the status that won.
+    const fresh = await prisma.$queryRaw<{ status: CallStatus }[]>`
+      SELECT status::text AS status FROM calls WHERE id = ${callId} ${orgFilter} AND deleted_at IS NULL`;
+    return { moved: false, current: fresh[0]?.status ?? null };
   }
   return { moved: false, current: row?.current ?? null };
 }

@@ -1,0 +1,3 @@
+export * from "./dial-queries";
+export * from "./reconcile-queries";
+export * from "./purge-queries";

@@ -1,0 +1,235 @@
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import type { Config } from "@inbound/config";
+import { createDatabase, type Database } from "@inbound/db";
+import type { Logger } from "@inbound/logging";
+import { CALL_QUEUE, type CallJob, createQueues, createRedis, PURGE_QUEUE, type PurgeJob, type Queues } from "@inbound/queue";
+import { DelayedError, type Job, Worker } from "bullmq";
+import type { DialerContext } from "./context";
+import { createProbeServer } from "./http/server";
+import { createDialerMetrics, type DialerMetrics } from "./metrics";
+import type { TelephonyProvider } from "./telephony/provider";
+import { SimulatedProvider } from "./telephony/simulated-provider";
+import { dialCall } from "./use-cases/dial-call";
+import { errorCode } from "./use-cases/end-lost-call";
+import { purgeCall } from "./use-cases/purge-call";
+import { createReconciler, startReconcilerLoop } from "./use-cases/reconcile";
+
+export interface DialerDeps {
+  config: Config;
+  logger: Logger;
+  /** Defaults to a database of its own from config (closed on stop); a given one is left open. */
+  database?: Database;
+  /** Defaults to the provider config.TELEPHONY_PROVIDER names. */
+  provider?: TelephonyProvider;
+}
+
+export interface Dialer {
+  /** Starts the workers, the reconciler and the probe server; resolves once jobs are being taken. */
+  start(): Promise<{ port: number }>;
+  /**
+   * Graceful stop: take no new jobs; let in-flight calls finish until SHUTDOWN_TIMEOUT_MS, then end the
+   * rest consistently (hung up, failed/dialer_shutdown); close everything it opened.
+   */
+  stop(): Promise<void>;
+  readonly metrics: DialerMetrics;
+  readonly queues: Queues;
+  readonly context: DialerContext;
+}
+
+/** After the deadline, how long aborted calls get to record their end before the dialer stops waiting. */
+const ABORT_GRACE_MS = 5000;
+
+export function createDialer(deps: DialerDeps): Dialer {
+  const { config, logger } = deps;
+  const database =
+    deps.database ??
+    createDatabase({
+      url: config.DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+      timeoutMs: config.DATABASE_TIMEOUT_MS,
+      applicationName: "dialer",
+    });
+  const provider =
+    deps.provider ??
+    new SimulatedProvider(database.prisma, {
+      ringMs: config.SIM_RING_MS,
+      talkMs: config.SIM_TALK_MS,
+      noAnswerMs: config.SIM_NO_ANSWER_MS,
+    });
+  // Workers block on Redis and must retry forever; probes, metrics and the reconciler fail fast instead.
+  const workerRedis = createRedis({
+    url: config.REDIS_URL,
+    timeoutMs: config.REDIS_TIMEOUT_MS,
+    role: "worker",
+    name: "dialer-worker",
+  });
+  const clientRedis = createRedis({ url: config.REDIS_URL, timeoutMs: config.REDIS_TIMEOUT_MS, role: "client", name: "dialer" });
+  const queues = createQueues(clientRedis, config.REDIS_PREFIX);
+  const metrics = createDialerMetrics(async () => {
+    const out: { queue: string; state: string; count: number }[] = [];
+    for (const queue of [queues.calls, queues.purges]) {
+      const counts = await queue.getJobCounts("waiting", "active", "delayed", "failed");
+      for (const [state, count] of Object.entries(counts)) out.push({ queue: queue.name, state, count });
+    }
+    return out;
+  });
+  const context: DialerContext = {
+    prisma: database.prisma,
+    provider,
+    logger,
+    metrics,
+    dial: { maxAttempts: config.DIAL_MAX_ATTEMPTS, backoffMs: config.DIAL_BACKOFF_MS },
+  };
+  // Aborted at the shutdown deadline: every call still in flight is then hung up and ended.
+  const shutdown = new AbortController();
+
+  const workerOptions = {
+    connection: workerRedis,
+    prefix: config.REDIS_PREFIX,
+    lockDuration: config.JOB_LOCK_MS,
+    stalledInterval: config.JOB_STALLED_INTERVAL_MS,
+    autorun: false,
+  };
+
+  const callWorker = new Worker<CallJob>(
+    CALL_QUEUE,
+    async (job: Job<CallJob>, token?: string, _signal?: AbortSignal) => {
+      const started = performance.now();
+      let result = "error";
+      try {
+        const outcome = await dialCall(context, { callId: job.data.callId, orgId: job.data.orgId }, shutdown.signal);
+        result = outcome.kind;
+        if (outcome.kind === "retry") {
+          // The retry waits in Redis (a delayed job), not in this process: a crash meanwhile loses nothing.
+          await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+          throw new DelayedError();
+        }
+        if (outcome.kind === "dropped") logger.info({ callId: job.data.callId, reason: outcome.reason }, "dial job dropped");
+        return outcome; // ids, states and reasons only: it is stored in Redis
+      } catch (error) {
+        if (error instanceof DelayedError) throw error;
+        throw safeError(error);
+      } finally {
+        metrics.jobDuration.observe({ queue: CALL_QUEUE, result }, (performance.now() - started) / 1000);
+      }
+    },
+    { ...workerOptions, concurrency: config.DIALER_CONCURRENCY },
+  );
+
+  const purgeWorker = new Worker<PurgeJob>(
+    PURGE_QUEUE,
+    async (job: Job<PurgeJob>) => {
+      const started = performance.now();
+      let result = "error";
+      try {
+        const outcome = await purgeCall(context, { callId: job.data.callId, orgId: job.data.orgId });
+        result = outcome.kind;
+        return outcome;
+      } catch (error) {
+        throw safeError(error);
+      } finally {
+        metrics.jobDuration.observe({ queue: PURGE_QUEUE, result }, (performance.now() - started) / 1000);
+      }
+    },
+    { ...workerOptions, concurrency: Math.max(1, Math.min(10, config.DIALER_CONCURRENCY)) },
+  );
+
+  for (const [name, worker] of [
+    [CALL_QUEUE, callWorker],
+    [PURGE_QUEUE, purgeWorker],
+  ] as const) {
+    worker.on("error", (error) => logger.warn({ queue: name, err: errorCode(error) }, "worker error"));
+    worker.on("failed", (job, error) => logger.warn({ queue: name, callId: job?.data.callId, err: error.message }, "job failed"));
+    worker.on("stalled", (jobId) => logger.warn({ queue: name, jobId }, "job stalled: its dialer stopped; redelivered"));
+  }
+
+  const reconciler = createReconciler(context, queues, clientRedis, {
+    afterMs: config.RECONCILE_AFTER_MS,
+    stuckAfterMs: Math.max(config.RECONCILE_AFTER_MS, config.JOB_LOCK_MS + config.JOB_STALLED_INTERVAL_MS),
+    purgeMaxAttempts: config.PURGE_MAX_ATTEMPTS,
+  });
+  let reconcileLoop: ReturnType<typeof startReconcilerLoop> | undefined;
+
+  const withTimeout = <T>(promise: Promise<T>, ms: number) =>
+    Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), ms).unref())]);
+  const server = createProbeServer({
+    registry: metrics.registry,
+    async checkReady() {
+      const [postgres, redis] = await Promise.all([
+        withTimeout(database.prisma.$queryRaw`SELECT 1`, config.DATABASE_TIMEOUT_MS).then(
+          () => true,
+          () => false,
+        ),
+        withTimeout(clientRedis.ping(), config.REDIS_TIMEOUT_MS).then(
+          () => true,
+          () => false,
+        ),
+      ]);
+      return { postgres, redis: redis && callWorker.isRunning() };
+    },
+  });
+
+  let stopping: Promise<void> | undefined;
+
+  return {
+    metrics,
+    queues,
+    context,
+    async start() {
+      server.listen(config.DIALER_PORT, config.DIALER_HOST);
+      await once(server, "listening");
+      void callWorker.run().catch((error) => logger.error({ err: errorCode(error) }, "call worker stopped"));
+      void purgeWorker.run().catch((error) => logger.error({ err: errorCode(error) }, "purge worker stopped"));
+      await Promise.all([callWorker.waitUntilReady(), purgeWorker.waitUntilReady()]);
+      reconcileLoop = startReconcilerLoop(reconciler, config.RECONCILE_INTERVAL_MS);
+      const port = (server.address() as AddressInfo).port;
+      logger.info({ port, concurrency: config.DIALER_CONCURRENCY, provider: provider.name }, "dialer ready");
+      return { port };
+    },
+    stop() {
+      stopping ??= (async () => {
+        logger.info(
+          { activeCalls: (await metrics.activeCalls.get()).values[0]?.value ?? 0 },
+          "dialer stopping: taking no new jobs",
+        );
+        await reconcileLoop?.stop();
+        const closing = Promise.allSettled([callWorker.close(), purgeWorker.close()]);
+        const deadline = setTimeout(() => {
+          logger.warn(
+            { timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+            "shutdown deadline reached: hanging up the calls still in flight",
+          );
+          shutdown.abort("dialer_shutdown");
+        }, config.SHUTDOWN_TIMEOUT_MS);
+        let giveUp: NodeJS.Timeout | undefined;
+        const gaveUp = new Promise<"gave_up">((resolve) => {
+          giveUp = setTimeout(() => resolve("gave_up"), config.SHUTDOWN_TIMEOUT_MS + ABORT_GRACE_MS);
+        });
+        if ((await Promise.race([closing, gaveUp])) === "gave_up") {
+          // Jobs still held stall once their lock expires and another dialer ends their calls as lost.
+          logger.error("in-flight jobs did not end after the deadline; leaving them to another dialer");
+        }
+        clearTimeout(deadline);
+        clearTimeout(giveUp);
+        await queues.close();
+        await Promise.allSettled([workerRedis.quit(), clientRedis.quit()]);
+        workerRedis.disconnect();
+        clientRedis.disconnect();
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await serverClosed;
+        if (!deps.database) await database.close();
+        logger.info("dialer stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Errors stored in Redis (failedReason, stack) must not carry PII: keep only a code. */
+function safeError(error: unknown): Error {
+  const safe = new Error(errorCode(error));
+  safe.name = "DialerJobError";
+  return safe;
+}

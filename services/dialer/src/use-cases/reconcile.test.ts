@@ -1,0 +1,143 @@
+import { eraseCall, transitionCall } from "@inbound/db";
+import { CALL_QUEUE, type CallJob, createQueues, createRedis, enqueuePurge, purgeJobId, type Queues } from "@inbound/queue";
+import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
+import { Worker } from "bullmq";
+import {
+  callRow,
+  credits,
+  createTestOrg,
+  dialsOf,
+  NUMBERS,
+  queueCall,
+  type TestOrg,
+  testContext,
+} from "../test-support/fixtures";
+import { dialCall } from "./dial-call";
+import { createReconciler } from "./reconcile";
+
+let suite: SuiteEnv;
+let org: TestOrg;
+let queues: Queues;
+
+beforeAll(async () => {
+  suite = await createSuiteEnv();
+  org = await createTestOrg(suite.db.prisma);
+  queues = createQueues(suite.redis, suite.prefix);
+});
+afterAll(async () => {
+  await queues.close();
+  await suite.close();
+});
+
+function reconciler(afterMs = 0, stuckAfterMs = 0) {
+  return createReconciler(testContext(suite), queues, suite.redis, { afterMs, stuckAfterMs, purgeMaxAttempts: 3 });
+}
+
+async function age(callId: string, ms: number) {
+  await suite.db.prisma.$executeRaw`UPDATE calls SET queued_at = queued_at - make_interval(secs => ${ms / 1000}::float8),
+    updated_at = updated_at - make_interval(secs => ${ms / 1000}::float8) WHERE id = ${callId}`;
+}
+
+const jobState = (id: string) => queues.calls.getJobState(id);
+
+test("a queued call whose job never reached Redis (or was deleted) is enqueued again, ids only", async () => {
+  const lost = await queueCall(suite.db.prisma, queues, org, { enqueue: false });
+  const deleted = await queueCall(suite.db.prisma, queues, org);
+  await queues.calls.remove(deleted.callId);
+  const healthy = await queueCall(suite.db.prisma, queues, org);
+  const fresh = await queueCall(suite.db.prisma, queues, org, { enqueue: false });
+  for (const c of [lost, deleted, healthy]) await age(c.callId, 5000);
+
+  const report = await reconciler(2000).runOnce();
+  expect(report.requeuedCalls.sort()).toEqual([lost.callId, deleted.callId].sort());
+  expect(await jobState(lost.callId)).toBe("waiting");
+  expect(await jobState(deleted.callId)).toBe("waiting");
+  expect(await jobState(fresh.callId)).toBe("unknown"); // younger than RECONCILE_AFTER_MS: the ingress may still be enqueueing
+  const job = await queues.calls.getJob(lost.callId);
+  expect(job?.data).toEqual({ callId: lost.callId, orgId: org.orgId, requestId: lost.requestId });
+  expect((await reconciler(2000).runOnce()).requeuedCalls).toEqual([]);
+});
+
+test("a queued call whose job finished without dialing it (failed while Postgres was away) gets a new job", async () => {
+  const { callId } = await queueCall(suite.db.prisma, queues, org);
+  const workerRedis = createRedis({ url: suite.redisUrl, timeoutMs: 2000, role: "worker" });
+  const worker = new Worker<CallJob>(
+    CALL_QUEUE,
+    async () => {
+      throw new Error("ECONNREFUSED");
+    },
+    { connection: workerRedis, prefix: suite.prefix },
+  );
+  try {
+    for (let i = 0; i < 100 && (await jobState(callId)) !== "failed"; i++) await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    await worker.close();
+    await workerRedis.quit();
+  }
+  expect(await jobState(callId)).toBe("failed");
+  await age(callId, 5000);
+  expect((await reconciler(0).runOnce()).requeuedCalls).toContain(callId);
+  expect(await jobState(callId)).toBe("waiting");
+});
+
+test("run by several dialers at once, each missing job is added once", async () => {
+  const calls = await Promise.all(Array.from({ length: 20 }, () => queueCall(suite.db.prisma, queues, org, { enqueue: false })));
+  for (const c of calls) await age(c.callId, 5000);
+  await Promise.all([reconciler().runOnce(), reconciler().runOnce(), reconciler().runOnce()]);
+  const states = await Promise.all(calls.map((c) => jobState(c.callId)));
+  expect(states.every((s) => s === "waiting")).toBe(true);
+  const waiting = await queues.calls.getWaiting(0, 1000);
+  for (const c of calls) expect(waiting.filter((j) => j.id === c.callId)).toHaveLength(1);
+});
+
+test("a deletion whose provider purge is not done and has no live job gets its purge job", async () => {
+  const ctx = testContext(suite);
+  const { callId } = await queueCall(suite.db.prisma, null, org);
+  await dialCall(ctx, { callId, orgId: org.orgId }, new AbortController().signal);
+  await eraseCall(suite.db.prisma, { callId, orgId: org.orgId });
+  await suite.db.prisma
+    .$executeRaw`UPDATE call_deletions SET requested_at = requested_at - interval '5 seconds' WHERE call_id = ${callId}`;
+  expect((await reconciler(60_000).runOnce()).requeuedPurges).toEqual([]);
+  expect((await reconciler(1000).runOnce()).requeuedPurges).toEqual([callId]);
+  const job = await queues.purges.getJob(purgeJobId(callId));
+  expect(job?.data).toEqual({ callId, orgId: org.orgId });
+  expect(job?.opts.attempts).toBe(3);
+  expect((await reconciler(1000).runOnce()).requeuedPurges).toEqual([]); // its job is live now
+  await enqueuePurge(queues, { callId, orgId: org.orgId }, 3); // a duplicate add is ignored
+  expect(await queues.purges.getJobCountByTypes("waiting")).toBe(1);
+});
+
+test("a call stuck in ringing/in_progress with no job left is ended as lost; one with a live job is left alone", async () => {
+  const before = await credits(suite.db.prisma, org.orgId);
+  const stuck = await queueCall(suite.db.prisma, null, org);
+  await transitionCall(suite.db.prisma, { callId: stuck.callId, from: "queued", to: "dialing", incrementAttempts: true });
+  await transitionCall(suite.db.prisma, { callId: stuck.callId, from: "dialing", to: "ringing" });
+  const held = await queueCall(suite.db.prisma, queues, org, { number: NUMBERS.busy });
+  await transitionCall(suite.db.prisma, { callId: held.callId, from: "queued", to: "dialing", incrementAttempts: true });
+  await age(stuck.callId, 5000);
+  await age(held.callId, 5000);
+
+  expect((await reconciler(60_000, 60_000).runOnce()).endedLostCalls).toEqual([]); // not idle long enough
+  const report = await reconciler(60_000, 1000).runOnce();
+  expect(report.endedLostCalls).toEqual([stuck.callId]);
+  expect(await callRow(suite.db.prisma, stuck.callId)).toMatchObject({ status: "failed", endReason: "dialer_lost" });
+  expect(await callRow(suite.db.prisma, held.callId)).toMatchObject({ status: "dialing" });
+  expect(await credits(suite.db.prisma, org.orgId)).toBe(before - 1); // stuck refunded; held still reserved
+});
+
+test("a call waiting for a transient retry whose delayed job is gone is enqueued again, not failed", async () => {
+  const { callId } = await queueCall(suite.db.prisma, null, org, { number: NUMBERS.transientThenConnects });
+  const ctx = testContext(suite, { backoffMs: 10 });
+  expect((await dialCall(ctx, { callId, orgId: org.orgId }, new AbortController().signal)).kind).toBe("retry");
+  await age(callId, 5000);
+  const report = await reconciler(60_000, 1000).runOnce();
+  expect(report.retriesRequeued).toEqual([callId]);
+  expect(report.endedLostCalls).toEqual([]);
+  expect(await jobState(callId)).toBe("waiting");
+  await suite.db.prisma.call.update({ where: { id: callId }, data: { retryPendingAt: new Date(Date.now() - 1000) } });
+  expect(await dialCall(ctx, { callId, orgId: org.orgId }, new AbortController().signal)).toEqual({
+    kind: "ended",
+    status: "completed",
+  });
+  expect(await dialsOf(suite.db.prisma, callId)).toBe(2);
+});

@@ -1,0 +1,169 @@
+import { findIdleLiveCalls, findQueuedCalls, findUnpurgedDeletions, loadDialableCall } from "@inbound/db";
+import { enqueueCall, enqueuePurge, purgeJobId, type Queues } from "@inbound/queue";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { DialerContext } from "../context";
+import { endLostCall } from "./end-lost-call";
+
+export interface ReconcilerOptions {
+  /** A queued call or an unpurged deletion older than this, without a live job, gets its job again. */
+  afterMs: number;
+  /** A call in dialing/ringing/in_progress idle for this long, without a live job, was lost. */
+  stuckAfterMs: number;
+  purgeMaxAttempts: number;
+  batchSize?: number;
+}
+
+export interface ReconcileReport {
+  requeuedCalls: string[];
+  requeuedPurges: string[];
+  endedLostCalls: string[];
+  retriesRequeued: string[];
+}
+
+type JobLiveness = { state: "live" } | { state: "missing" } | { state: "finished"; finishedAgoMs: number };
+
+/**
+ * Repairs what a crash between two systems can leave behind; every step is conditional or idempotent,
+ * so any number of dialers may run it at once:
+ * - a queued call without a live job (the ingress died between its commit and the enqueue, or the job
+ *   failed) is enqueued again under the same jobId (BullMQ ignores a second add of a live id);
+ * - a deletion whose provider purge is not done and has no live purge job gets its purge job again;
+ * - a call in dialing/ringing/in_progress whose job is gone (it stalled past its limit, or failed while
+ *   Postgres was away) is ended as lost, or re-enqueued when it only waits for a transient retry.
+ */
+export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redis, options: ReconcilerOptions) {
+  const batch = options.batchSize ?? 500;
+  let cursor: { queuedAt: Date; id: string } | null = null;
+
+  async function liveness(queue: Queue, jobIds: string[]): Promise<JobLiveness[]> {
+    if (jobIds.length === 0) return [];
+    const pipeline = redis.pipeline();
+    for (const id of jobIds) pipeline.hmget(queue.toKey(id), "timestamp", "finishedOn");
+    const replies = (await pipeline.exec()) ?? [];
+    const now = Date.now();
+    return replies.map(([error, fields]) => {
+      if (error) throw error;
+      const [timestamp, finishedOn] = fields as (string | null)[];
+      if (!timestamp) return { state: "missing" };
+      if (finishedOn) return { state: "finished", finishedAgoMs: now - Number(finishedOn) };
+      return { state: "live" };
+    });
+  }
+
+  /** A finished job keeps its id in Redis (removeOnComplete/removeOnFail keep it a while): remove it first. */
+  async function replaceFinished(queue: Queue, jobId: string, found: JobLiveness): Promise<void> {
+    if (found.state === "finished") await queue.remove(jobId).catch(() => 0);
+  }
+
+  async function requeueQueuedCalls(report: ReconcileReport): Promise<void> {
+    const calls = await findQueuedCalls(ctx.prisma, { olderThanMs: options.afterMs, limit: batch, after: cursor });
+    // Walk a long backlog page by page across rounds; start over from the oldest after the last page.
+    cursor = calls.length === batch ? { queuedAt: calls[calls.length - 1]!.queuedAt, id: calls[calls.length - 1]!.id } : null;
+    const states = await liveness(
+      queues.calls,
+      calls.map((c) => c.id),
+    );
+    for (const [i, call] of calls.entries()) {
+      const found = states[i]!;
+      if (found.state === "live" || (found.state === "finished" && found.finishedAgoMs < options.afterMs)) continue;
+      await replaceFinished(queues.calls, call.id, found);
+      await enqueueCall(queues, { callId: call.id, orgId: call.orgId, requestId: call.requestId ?? undefined });
+      report.requeuedCalls.push(call.id);
+      ctx.logger.warn(
+        { callId: call.id, requestId: call.requestId ?? undefined, job: found.state },
+        "queued call had no job: enqueued again",
+      );
+    }
+  }
+
+  async function requeuePurges(report: ReconcileReport): Promise<void> {
+    const deletions = await findUnpurgedDeletions(ctx.prisma, { olderThanMs: options.afterMs, limit: batch });
+    const states = await liveness(
+      queues.purges,
+      deletions.map((d) => purgeJobId(d.callId)),
+    );
+    for (const [i, deletion] of deletions.entries()) {
+      const found = states[i]!;
+      if (found.state === "live" || (found.state === "finished" && found.finishedAgoMs < options.afterMs)) continue;
+      await replaceFinished(queues.purges, purgeJobId(deletion.callId), found);
+      await enqueuePurge(queues, { callId: deletion.callId, orgId: deletion.orgId }, options.purgeMaxAttempts);
+      report.requeuedPurges.push(deletion.callId);
+      ctx.logger.warn({ callId: deletion.callId, job: found.state }, "provider purge not done and no live job: enqueued again");
+    }
+  }
+
+  async function resolveLostCalls(report: ReconcileReport): Promise<void> {
+    const calls = await findIdleLiveCalls(ctx.prisma, { idleMs: options.stuckAfterMs, limit: batch });
+    const states = await liveness(
+      queues.calls,
+      calls.map((c) => c.id),
+    );
+    for (const [i, idle] of calls.entries()) {
+      const found = states[i]!;
+      if (found.state === "live") continue; // a worker holds it, or BullMQ will redeliver it
+      if (idle.retryPending) {
+        // Waiting for a transient retry, nothing is up at the provider: dialing again is safe.
+        await replaceFinished(queues.calls, idle.id, found);
+        await enqueueCall(queues, { callId: idle.id, orgId: idle.orgId, requestId: idle.requestId ?? undefined });
+        report.retriesRequeued.push(idle.id);
+        continue;
+      }
+      const call = await loadDialableCall(ctx.prisma, { callId: idle.id, orgId: idle.orgId });
+      if (!call || call.retryPending) continue;
+      const ended = await endLostCall(
+        ctx,
+        {
+          callId: call.id,
+          status: call.status,
+          attempt: call.attempts,
+          providerCallId: call.providerCallId,
+          secondsSinceAnswered: call.secondsSinceAnswered,
+        },
+        "dialer_lost",
+      );
+      if (ended) report.endedLostCalls.push(call.id);
+    }
+  }
+
+  return {
+    /** One round; each part runs even if another failed (Postgres or Redis away: next round retries). */
+    async runOnce(): Promise<ReconcileReport> {
+      const report: ReconcileReport = { requeuedCalls: [], requeuedPurges: [], endedLostCalls: [], retriesRequeued: [] };
+      for (const step of [requeueQueuedCalls, requeuePurges, resolveLostCalls]) {
+        try {
+          await step(report);
+        } catch (error) {
+          ctx.logger.warn({ step: step.name, err: (error as Error)?.name }, "reconcile step failed; next round retries");
+        }
+      }
+      return report;
+    },
+  };
+}
+
+export type Reconciler = ReturnType<typeof createReconciler>;
+
+/** Runs the reconciler every intervalMs (with jitter, so N dialers spread out) until stopped. */
+export function startReconcilerLoop(reconciler: Reconciler, intervalMs: number) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(
+      () => {
+        running = reconciler.runOnce().finally(schedule);
+      },
+      intervalMs * (0.75 + Math.random() * 0.5),
+    );
+  };
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running.catch(() => undefined);
+    },
+  };
+}
