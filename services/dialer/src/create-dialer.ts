@@ -155,6 +155,7 @@ export function createDialer(deps: DialerDeps): Dialer {
     Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), ms).unref())]);
   const server = createProbeServer({
     registry: metrics.registry,
+    admin: config.ADMIN_KEY ? { key: config.ADMIN_KEY, queues: [queues.calls, queues.purges] } : undefined,
     async checkReady() {
       const [postgres, redis] = await Promise.all([
         withTimeout(database.prisma.$queryRaw`SELECT 1`, config.DATABASE_TIMEOUT_MS).then(

@@ -1,3 +1,4 @@
+import { TERMINAL_STATUSES } from "@inbound/contracts";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export interface DialerMetrics {
@@ -19,14 +20,18 @@ export function createDialerMetrics(
 ): DialerMetrics {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const callsEnded = new Counter({
+    name: "dialer_calls_ended_total",
+    help: "Calls this dialer moved into a terminal state, by state",
+    labelNames: ["status"],
+    registers: [registry],
+  });
+  // Every state the dialer can end a call in is exported from the start (at 0), so rate() and increase()
+  // see the first call too; `canceled` is the ingress' doing, never the dialer's.
+  for (const status of TERMINAL_STATUSES) if (status !== "canceled") callsEnded.inc({ status }, 0);
   return {
     registry,
-    callsEnded: new Counter({
-      name: "dialer_calls_ended_total",
-      help: "Calls this dialer moved into a terminal state, by state",
-      labelNames: ["status"],
-      registers: [registry],
-    }),
+    callsEnded,
     jobDuration: new Histogram({
       name: "dialer_job_duration_seconds",
       help: "Time spent processing one job, by queue and result",

@@ -1,43 +1,80 @@
 import { createServer, type Server } from "node:http";
+import type { Queue } from "bullmq";
+import express, { type ErrorRequestHandler, type Express, type Response } from "express";
 import type { Registry } from "prom-client";
+import { requireAdminKey } from "./admin-auth";
+import { createQueueBoard, QUEUE_BOARD_PATH } from "./queue-board";
 
 export interface ProbeServerDeps {
   registry: Registry;
   /** Resolves when Postgres and Redis answer; rejects (PII-free message) otherwise. */
   checkReady: () => Promise<{ postgres: boolean; redis: boolean }>;
+  /** Bull Board at /admin/queues behind this key; without it the board is not mounted (404). */
+  admin?: { key: string; queues: readonly Queue[] };
 }
 
-/** /healthz (the process runs), /readyz (Postgres and Redis reachable, else 503) and Prometheus /metrics. */
-export function createProbeServer(deps: ProbeServerDeps): Server {
-  return createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    const json = (status: number, body: unknown) => {
-      res.writeHead(status, { "content-type": "application/json" });
-      res.end(JSON.stringify(body));
-    };
-    if (req.method !== "GET" && req.method !== "HEAD") return json(405, { status: "method_not_allowed" });
-    if (path === "/healthz") return json(200, { status: "ok" });
-    if (path === "/readyz") {
-      void deps.checkReady().then(
-        (checks) =>
-          json(checks.postgres && checks.redis ? 200 : 503, {
-            status: checks.postgres && checks.redis ? "ready" : "unavailable",
-            checks,
-          }),
-        () => json(503, { status: "unavailable" }),
-      );
-      return;
-    }
-    if (path === "/metrics") {
-      void deps.registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { "content-type": deps.registry.contentType });
-          res.end(text);
-        },
-        () => json(500, { status: "metrics_unavailable" }),
-      );
-      return;
-    }
-    json(404, { status: "not_found" });
+/**
+ * /healthz (the process runs), /readyz (Postgres and Redis reachable, else 503), Prometheus /metrics and,
+ * with an admin key, Bull Board at /admin/queues.
+ */
+export function createProbeApp(deps: ProbeServerDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  // Probe paths match exactly, as before the move to Express: /Healthz or /healthz/ are 404.
+  app.set("case sensitive routing", true);
+  app.set("strict routing", true);
+
+  if (deps.admin) {
+    app.use(
+      QUEUE_BOARD_PATH,
+      requireAdminKey(deps.admin.key),
+      (_req, res, next) => {
+        res.set("Cache-Control", "no-store");
+        next();
+      },
+      createQueueBoard(deps.admin.queues),
+    );
+  }
+
+  app.use((req, res, next) => {
+    if (req.method !== "GET" && req.method !== "HEAD") return json(res, 405, { status: "method_not_allowed" });
+    next();
   });
+  app.get("/healthz", (_req, res) => json(res, 200, { status: "ok" }));
+  app.get("/readyz", (_req, res) => {
+    void deps.checkReady().then(
+      (checks) =>
+        json(res, checks.postgres && checks.redis ? 200 : 503, {
+          status: checks.postgres && checks.redis ? "ready" : "unavailable",
+          checks,
+        }),
+      () => json(res, 503, { status: "unavailable" }),
+    );
+  });
+  app.get("/metrics", (_req, res) => {
+    void deps.registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { "content-type": deps.registry.contentType });
+        res.end(text);
+      },
+      () => json(res, 500, { status: "metrics_unavailable" }),
+    );
+  });
+  app.use((_req, res) => json(res, 404, { status: "not_found" }));
+  const onError: ErrorRequestHandler = (_error, _req, res, _next) => {
+    // Never echo the error: it could name a Redis host or carry a job's failure text.
+    if (!res.headersSent) json(res, 500, { status: "internal_error" });
+    else res.end();
+  };
+  app.use(onError);
+  return app;
+}
+
+export function createProbeServer(deps: ProbeServerDeps): Server {
+  return createServer(createProbeApp(deps));
+}
+
+function json(res: Response, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
 }
