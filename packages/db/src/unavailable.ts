@@ -24,10 +24,20 @@ const CONNECTION_ERROR_CODES = new Set([
 const CONNECTION_ERROR_MESSAGE =
   /timeout|timed out|terminat|connection (?:refused|reset|closed|error)|ECONNREFUSED|ECONNRESET|Connection terminated|not queryable|Client has encountered a connection error|the database system is (?:starting|shutting) up/i;
 
+/** Kinds of @prisma/adapter-pg's DriverAdapterError (its `cause`) that mean the server is away or saturated. */
+const UNAVAILABLE_ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
+
 /** True when an error means Postgres is unreachable or overloaded (answer 503), not that the request was wrong. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    const candidate = e as { code?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+    const candidate = e as {
+      code?: unknown;
+      kind?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      meta?: { driverAdapterError?: unknown };
+    };
+    if (typeof candidate.kind === "string" && UNAVAILABLE_ADAPTER_KINDS.has(candidate.kind)) return true;
     if (typeof candidate.code === "string" && CONNECTION_ERROR_CODES.has(candidate.code)) return true;
     if (typeof candidate.message === "string" && CONNECTION_ERROR_MESSAGE.test(candidate.message)) return true;
     e = candidate.cause ?? candidate.meta?.driverAdapterError;

