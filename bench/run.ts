@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   const stack = await startStack();
   const env = {
     NODE_ENV: "production",
-    LOG_LEVEL: "warn",
+    // Production logging: the per-request and per-transition lines are part of the cost being measured.
+    LOG_LEVEL: "info",
     DATABASE_URL: stack.databaseUrl,
     REDIS_URL: stack.redisUrl,
     REDIS_PREFIX: "{bench}",

@@ -62,7 +62,12 @@ async function drain(
       if (Date.now() > deadline) throw new Error(`drain timed out: ${done}/${ids.length} done`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const seconds = (Date.now() - started) / 1000;
+    // Measured on the calls' own timestamps (first dial to last end), so process start-up is not counted.
+    const { rows } = await stack.db.pool.query<{ seconds: number }>(
+      `SELECT extract(epoch FROM max(ended_at) - min(dialing_at))::float AS seconds FROM calls WHERE id = ANY($1)`,
+      [ids],
+    );
+    const seconds = Math.max(rows[0]?.seconds ?? 0, 0.001);
     return { callsPerSecond: ids.length / seconds, peakActive, peakRssMiB: peakRss };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
