@@ -50,6 +50,8 @@ const schema = z.object({
   SIM_NO_ANSWER_MS: int(3000),
   ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   METRICS_ENABLED: bool(true),
+  /** Folder of the SQL migrations; the default finds prisma/migrations from the source tree and from the bundle. */
+  MIGRATIONS_DIR: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof schema>;
