@@ -15,7 +15,9 @@ export interface ServiceProcess {
 
 /** Starts a TypeScript entry point as its own Node process (one process: SIGKILL really kills it). */
 export function startProcess(entry: string, env: Record<string, string>, args: string[] = []): ServiceProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, entry), ...args], {
+  // TypeScript sources run through tsx; built bundles (.js) run on plain Node, as in production.
+  const loader = entry.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const child = spawn(process.execPath, [...loader, path.join(REPO_ROOT, entry), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
