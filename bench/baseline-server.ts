@@ -19,10 +19,12 @@ const app = express();
 app.use(express.json({ limit: "32kb" }));
 app.post("/v1/hooks/:token", async (req, res) => {
   const id = `call_${randomBytes(10).toString("hex")}`;
-  await pool.query(
-    `INSERT INTO calls (id, org_id, agent_id, contact_number, credits_reserved) VALUES ($1, $2, $3, $4, 1)`,
-    [id, orgId, agentId, req.body?.data?.contact_number ?? null],
-  );
+  await pool.query(`INSERT INTO calls (id, org_id, agent_id, contact_number, credits_reserved) VALUES ($1, $2, $3, $4, 1)`, [
+    id,
+    orgId,
+    agentId,
+    req.body?.data?.contact_number ?? null,
+  ]);
   await queue.add("dial", { callId: id, orgId }, { jobId: id, removeOnComplete: true });
   res.status(201).json({ success: true, call_id: id, status: "queued", message: "Call has been queued successfully." });
 });

@@ -8,7 +8,10 @@ const redis = new Redis(process.env.REDIS_URL as string, { maxRetriesPerRequest:
 const worker = new Worker<{ callId: string }>(
   "calls",
   async (job) => {
-    await pool.query(`UPDATE calls SET status = 'completed', dialing_at = now(), ended_at = now() WHERE id = $1 AND status = 'queued'`, [job.data.callId]);
+    await pool.query(
+      `UPDATE calls SET status = 'completed', dialing_at = now(), ended_at = now() WHERE id = $1 AND status = 'queued'`,
+      [job.data.callId],
+    );
   },
   { connection: redis, prefix: process.env.REDIS_PREFIX, concurrency: Number(process.env.DIALER_CONCURRENCY ?? 50) },
 );

@@ -9,6 +9,7 @@ import path from "node:path";
 import { benchDialer, benchRedisFootprint } from "./scenarios/dialer";
 import { benchIngress, benchTableGrowth } from "./scenarios/ingress";
 import { provisionTenants } from "./lib/provision";
+import { buildBundles } from "./lib/processes";
 import { startStack } from "./lib/stack";
 import { fmt, fmtSpread } from "./lib/stats";
 
@@ -18,6 +19,13 @@ const SECONDS = int("BENCH_SECONDS", 8);
 const CONNECTIONS = int("BENCH_CONNECTIONS", 50);
 const GROWTH_ROWS = int("BENCH_GROWTH_ROWS", 1_000_000);
 const SECRETS_KEY = "ab".repeat(32);
+/** Comma-separated subset of: ingress, footprint, dialer, growth (default: all). */
+const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth").split(",").map((s) => s.trim()));
+
+async function step<T>(label: string, run: () => Promise<T>): Promise<T> {
+  log(label);
+  return run();
+}
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -25,6 +33,8 @@ function log(message: string): void {
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
+  log("building the service bundles");
+  const bundleEnv = buildBundles();
   log("starting Postgres and Redis");
   const stack = await startStack();
   const env = {
@@ -38,6 +48,7 @@ async function main(): Promise<void> {
     DATABASE_POOL_SIZE: "10",
     RECONCILE_INTERVAL_MS: "600000",
     METRICS_ENABLED: "true",
+    ...bundleEnv,
   };
   try {
     log("provisioning 1,002 organisations");
@@ -46,91 +57,117 @@ async function main(): Promise<void> {
     const many = await provisionTenants(stack.db, 1000, { secretsKey: SECRETS_KEY });
     if (!one || !signed) throw new Error("provisioning failed");
 
-    log(`scenarios 1–2: ingress vs baseline, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections`);
-    const ingress = await benchIngress(stack, env, { one, signed, many }, { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS });
-
-    log("scenario 6a: Redis memory per queued call");
-    const redisBytesPerCall = await benchRedisFootprint(stack, one, 10_000);
-
-    log("scenarios 4–5: dialer drain and scale-out");
-    const dialer = await benchDialer(stack, env, one, {
-      rounds: ROUNDS,
-      drainCalls: 2000,
-      talkMs: 2000,
-      scaleConcurrency: 100,
-      scaleCalls: 600,
-      maxConcurrency: 500,
-    });
-
-    log(`scenario 3: create latency on an empty table vs ${fmt(GROWTH_ROWS)} calls`);
-    const growth = await benchTableGrowth(stack, env, one, { rounds: ROUNDS, seconds: Math.max(4, SECONDS / 2), rows: GROWTH_ROWS });
+    const ingress = SCENARIOS.has("ingress")
+      ? await step(`scenarios 1–2: ingress vs baseline, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections`, () =>
+          benchIngress(stack, env, { one, signed, many }, { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS }),
+        )
+      : undefined;
+    const redisBytesPerCall = SCENARIOS.has("footprint")
+      ? await step("scenario 6: Redis memory per queued call", () => benchRedisFootprint(stack, one, 10_000))
+      : undefined;
+    const dialer = SCENARIOS.has("dialer")
+      ? await step("scenarios 4–5: dialer drain and scale-out", () =>
+          benchDialer(stack, env, one, {
+            rounds: ROUNDS,
+            drainCalls: 2000,
+            talkMs: 2000,
+            scaleConcurrency: 100,
+            scaleCalls: 600,
+            maxConcurrency: 500,
+          }),
+        )
+      : undefined;
+    const growth = SCENARIOS.has("growth")
+      ? await step(`scenario 3: create latency on an empty table vs ${fmt(GROWTH_ROWS)} calls`, () =>
+          benchTableGrowth(stack, env, one, { rounds: ROUNDS, seconds: Math.max(4, SECONDS / 2), rows: GROWTH_ROWS }),
+        )
+      : undefined;
 
     const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
-    const rows: [string, string, string, string][] = [
-      ["1 baseline (Express + INSERT + BullMQ add)", `${fmtSpread(ingress.baseline.rps)} req/s`, `p99 ${fmtSpread(ingress.baseline.p99)} ms`, "reference"],
-      ...(["unsigned", "signed"] as const).map((k): [string, string, string, string] => {
+    const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+    type Row = [string, string, string, string];
+    const rows: Row[] = [];
+    if (ingress) {
+      rows.push([
+        "1 baseline (Express + INSERT + BullMQ add)",
+        `${fmtSpread(ingress.baseline.rps)} req/s`,
+        `p99 ${fmtSpread(ingress.baseline.p99)} ms`,
+        "reference",
+      ]);
+      for (const k of ["unsigned", "signed"] as const) {
         const r = ratio(ingress[k].rps.median, ingress.baseline.rps.median);
         const p = ratio(ingress[k].p99.median, ingress.baseline.p99.median);
-        return [
+        rows.push([
           `1 ingress call.create, ${k}`,
           `${fmtSpread(ingress[k].rps)} req/s`,
           `p99 ${fmtSpread(ingress[k].p99)} ms`,
-          `${fmt(r, 2)}× throughput (≥0.70 ${r >= 0.7 ? "met" : "MISSED"}), ${fmt(p, 2)}× p99 (≤1.50 ${p <= 1.5 ? "met" : "MISSED"})`,
-        ];
-      }),
-      (() => {
-        const r = ratio(ingress.manyOrgs.rps.median, ingress.unsigned.rps.median);
-        return [
-          "2 ingress, 1,000 organisations",
-          `${fmtSpread(ingress.manyOrgs.rps)} req/s`,
-          `p99 ${fmtSpread(ingress.manyOrgs.p99)} ms`,
-          `${fmt(r, 2)}× scenario 1 (≥0.90 ${r >= 0.9 ? "met" : "MISSED"})`,
-        ];
-      })(),
-      (() => {
-        const r = ratio(growth.grownP50.median, growth.emptyP50.median);
-        return [
-          `3 create p50, empty vs ${fmt(growth.rows)} calls`,
-          `${fmtSpread(growth.emptyP50, 1)} ms`,
-          `${fmtSpread(growth.grownP50, 1)} ms`,
-          `${fmt(r, 2)}× (≤1.15 ${r <= 1.15 ? "met" : "MISSED"})`,
-        ];
-      })(),
-      (() => {
-        const r = ratio(dialer.drainDialer.median, dialer.drainBare.median);
-        return [
+          `${fmt(r, 2)}× throughput (≥0.70 ${verdict(r >= 0.7)}), ${fmt(p, 2)}× p99 (≤1.50 ${verdict(p <= 1.5)})`,
+        ]);
+      }
+      const r = ratio(ingress.manyOrgs.rps.median, ingress.unsigned.rps.median);
+      rows.push([
+        "2 ingress, 1,000 organisations",
+        `${fmtSpread(ingress.manyOrgs.rps)} req/s`,
+        `p99 ${fmtSpread(ingress.manyOrgs.p99)} ms`,
+        `${fmt(r, 2)}× scenario 1 (≥0.90 ${verdict(r >= 0.9)})`,
+      ]);
+    }
+    if (growth) {
+      const r = ratio(growth.grownP50.median, growth.emptyP50.median);
+      rows.push([
+        `3 create p50, empty vs ${fmt(growth.rows)} calls`,
+        `${fmtSpread(growth.emptyP50, 1)} ms`,
+        `${fmtSpread(growth.grownP50, 1)} ms`,
+        `${fmt(r, 2)}× (≤1.15 ${verdict(r <= 1.15)})`,
+      ]);
+    }
+    if (dialer) {
+      const drain = ratio(dialer.drainDialer.median, dialer.drainBare.median);
+      const scale = ratio(dialer.scale2.median, dialer.scale1.median);
+      rows.push(
+        [
           "4 dialer drain, zero timings (bare worker | dialer)",
           `${fmtSpread(dialer.drainBare)} calls/s`,
           `${fmtSpread(dialer.drainDialer)} calls/s`,
-          `${fmt(r, 2)}× bare (≥0.30 ${r >= 0.3 ? "met" : "MISSED"})`,
-        ];
-      })(),
-      (() => {
-        const r = ratio(dialer.scale2.median, dialer.scale1.median);
-        return [
+          `${fmt(drain, 2)}× bare (≥0.30 ${verdict(drain >= 0.3)})`,
+        ],
+        [
           "5 scale-out, 2 s talk, concurrency 100 (1 | 2 dialers)",
           `${fmtSpread(dialer.scale1, 1)} calls/s`,
           `${fmtSpread(dialer.scale2, 1)} calls/s`,
-          `${fmt(r, 2)}× (≥1.80 ${r >= 1.8 ? "met" : "MISSED"})`,
-        ];
-      })(),
-      [
-        `5 one dialer at concurrency ${dialer.maxConcurrency.concurrency}`,
-        `${fmt(dialer.maxConcurrency.callsPerSecond, 1)} calls/s`,
-        `peak ${fmt(dialer.maxConcurrency.peakActive)} concurrent calls`,
-        `RSS ${fmt(dialer.maxConcurrency.rssMiB)} MiB (≥500 concurrent ${dialer.maxConcurrency.peakActive >= 500 ? "met" : "MISSED"})`,
-      ],
-      [
+          `${fmt(scale, 2)}× (≥1.80 ${verdict(scale >= 1.8)})`,
+        ],
+        [
+          `5 one dialer at concurrency ${dialer.maxConcurrency.concurrency}`,
+          `${fmt(dialer.maxConcurrency.callsPerSecond, 1)} calls/s`,
+          `peak ${fmt(dialer.maxConcurrency.peakActive)} concurrent calls`,
+          `RSS ${fmt(dialer.maxConcurrency.rssMiB)} MiB (≥500 concurrent ${verdict(dialer.maxConcurrency.peakActive >= 500)})`,
+        ],
+      );
+    }
+    if (redisBytesPerCall !== undefined || ingress) {
+      rows.push([
         "6 footprint",
-        `Redis ${fmt(redisBytesPerCall)} B per queued call`,
-        `ingress RSS ${fmt(ingress.ingressRssMiB)} MiB under load`,
-        `${redisBytesPerCall <= 1024 ? "met" : "MISSED"} ≤1 KiB, ${ingress.ingressRssMiB <= 200 ? "met" : "MISSED"} ≤200 MB`,
-      ],
-    ];
+        redisBytesPerCall === undefined ? "-" : `Redis ${fmt(redisBytesPerCall)} B per queued call`,
+        ingress ? `ingress RSS ${fmt(ingress.ingressRssMiB)} MiB under load` : "-",
+        [
+          redisBytesPerCall === undefined ? "" : `${verdict(redisBytesPerCall <= 1024)} ≤1 KiB`,
+          ingress ? `${verdict(ingress.ingressRssMiB <= 200)} ≤200 MB` : "",
+        ]
+          .filter(Boolean)
+          .join(", "),
+      ]);
+    }
     const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
     const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
-    const table = [line(["scenario", "figure A", "figure B", "ratio / target"]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
-    process.stdout.write(`\n${table}\n\nmedian (min–max) of ${ROUNDS} runs; non-2xx/errors per scenario: ${JSON.stringify(ingress.non2xx)}\n`);
+    const table = [
+      line(["scenario", "figure A", "figure B", "ratio / target"]),
+      `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
+      ...rows.map(line),
+    ].join("\n");
+    process.stdout.write(
+      `\n${table}\n\nmedian (min–max) of ${ROUNDS} runs; non-2xx/errors per scenario: ${JSON.stringify(ingress?.non2xx ?? {})}\n`,
+    );
 
     const dir = path.resolve(__dirname, "results");
     mkdirSync(dir, { recursive: true });

@@ -1,11 +1,15 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { startProcess, type ServiceProcess } from "@inbound/testing";
 
 export const BENCH_DIR = path.resolve(__dirname, "..");
 
-export async function startService(entry: string, env: Record<string, string>, ready: RegExp): Promise<ServiceProcess & { port: number }> {
+export async function startService(
+  entry: string,
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<ServiceProcess & { port: number }> {
   const proc = startProcess(entry, env);
   const line = await proc.waitFor(ready, 60_000);
   const port = Number(line.match(/(\d+)\s*$/)?.[1] ?? 0);
@@ -60,4 +64,17 @@ export function runLoad(spec: {
       resolve(JSON.parse(out.trim().split("\n").pop() as string) as LoadResult);
     });
   });
+}
+
+/** The services run as production does: the esbuild bundles of `pnpm build`, on plain Node. */
+export const INGRESS_ENTRY = "services/ingress/dist/main.js";
+export const DIALER_ENTRY = "services/dialer/dist/main.js";
+
+/**
+ * Builds the bundles. In an image their npm dependencies sit in one flat node_modules; here pnpm's
+ * hoisted store (node_modules/.pnpm/node_modules) plays that part, through NODE_PATH.
+ */
+export function buildBundles(): Record<string, string> {
+  execFileSync(process.execPath, [path.join(BENCH_DIR, "../scripts/build.js")], { stdio: "ignore" });
+  return { NODE_PATH: path.resolve(BENCH_DIR, "../node_modules/.pnpm/node_modules") };
 }

@@ -10,14 +10,23 @@ export interface Tenant {
 
 const AMPLE = 1_000_000_000;
 
-export async function provisionTenants(db: Database, count: number, options: { signed?: boolean; secretsKey: string }): Promise<Tenant[]> {
+export async function provisionTenants(
+  db: Database,
+  count: number,
+  options: { signed?: boolean; secretsKey: string },
+): Promise<Tenant[]> {
   const box = new SecretBox(options.secretsKey);
   const tenants: Tenant[] = [];
   for (let i = 0; i < count; i++) {
     const org = await createOrganization(db.prisma, { name: `bench-${i}`, credits: AMPLE, dailyQuota: AMPLE });
     const agent = await createAgent(db.prisma, { orgId: org.org_id, name: "bench agent" });
     const signing = options.signed ? await enableSigning(db.prisma, box, org.org_id) : undefined;
-    tenants.push({ orgId: org.org_id, token: org.webhook_token, agentId: agent.agent_id, signingSecret: signing?.signing_secret });
+    tenants.push({
+      orgId: org.org_id,
+      token: org.webhook_token,
+      agentId: agent.agent_id,
+      signingSecret: signing?.signing_secret,
+    });
   }
   return tenants;
 }

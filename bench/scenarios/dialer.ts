@@ -1,6 +1,6 @@
 import { callJobOptions, createQueues, createRedis } from "@inbound/queue";
 import type { Stack } from "../lib/stack";
-import { rssMiB, startService } from "../lib/processes";
+import { DIALER_ENTRY, rssMiB, startService } from "../lib/processes";
 import { insertQueuedCalls, type Tenant } from "../lib/provision";
 import { spread, type Spread } from "../lib/stats";
 
@@ -10,7 +10,11 @@ async function enqueue(stack: Stack, prefix: string, tenant: Tenant, ids: string
   try {
     for (let i = 0; i < ids.length; i += 1000) {
       await queues.calls.addBulk(
-        ids.slice(i, i + 1000).map((callId) => ({ name: "dial", data: { callId, orgId: tenant.orgId }, opts: { ...callJobOptions(), jobId: callId } })),
+        ids.slice(i, i + 1000).map((callId) => ({
+          name: "dial",
+          data: { callId, orgId: tenant.orgId },
+          opts: { ...callJobOptions(), jobId: callId },
+        })),
       );
     }
   } finally {
@@ -20,10 +24,10 @@ async function enqueue(stack: Stack, prefix: string, tenant: Tenant, ids: string
 }
 
 async function countDone(stack: Stack, ids: string[], statuses: string[]): Promise<number> {
-  const { rows } = await stack.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM calls WHERE id = ANY($1) AND status::text = ANY($2)`, [
-    ids,
-    statuses,
-  ]);
+  const { rows } = await stack.db.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM calls WHERE id = ANY($1) AND status::text = ANY($2)`,
+    [ids, statuses],
+  );
   return rows[0]?.n ?? 0;
 }
 
@@ -95,34 +99,61 @@ export async function benchDialer(
   stack: Stack,
   env: Record<string, string>,
   tenant: Tenant,
-  options: { rounds: number; drainCalls: number; talkMs: number; scaleConcurrency: number; scaleCalls: number; maxConcurrency: number },
+  options: {
+    rounds: number;
+    drainCalls: number;
+    talkMs: number;
+    scaleConcurrency: number;
+    scaleCalls: number;
+    maxConcurrency: number;
+  },
 ): Promise<DialerFigures> {
   const zero = { ...env, SIM_RING_MS: "0", SIM_TALK_MS: "0", SIM_NO_ANSWER_MS: "0", DIALER_CONCURRENCY: "50" };
   const bare: number[] = [];
   const dialer: number[] = [];
   for (let i = 0; i < options.rounds; i++) {
     bare.push(
-      (await drain(stack, zero, tenant, { entry: "bench/baseline-worker.ts", processes: 1, count: options.drainCalls, doneStatuses: ["completed"], timeoutSeconds: 120 }))
-        .callsPerSecond,
+      (
+        await drain(stack, zero, tenant, {
+          entry: "bench/baseline-worker.ts",
+          processes: 1,
+          count: options.drainCalls,
+          doneStatuses: ["completed"],
+          timeoutSeconds: 120,
+        })
+      ).callsPerSecond,
     );
     dialer.push(
-      (await drain(stack, zero, tenant, { entry: "services/dialer/src/main.ts", processes: 1, count: options.drainCalls, doneStatuses: ["completed"], timeoutSeconds: 120 }))
-        .callsPerSecond,
+      (
+        await drain(stack, zero, tenant, {
+          entry: DIALER_ENTRY,
+          processes: 1,
+          count: options.drainCalls,
+          doneStatuses: ["completed"],
+          timeoutSeconds: 120,
+        })
+      ).callsPerSecond,
     );
   }
 
-  const talking = { ...env, SIM_RING_MS: "0", SIM_TALK_MS: String(options.talkMs), SIM_NO_ANSWER_MS: "0", DIALER_CONCURRENCY: String(options.scaleConcurrency) };
+  const talking = {
+    ...env,
+    SIM_RING_MS: "0",
+    SIM_TALK_MS: String(options.talkMs),
+    SIM_NO_ANSWER_MS: "0",
+    DIALER_CONCURRENCY: String(options.scaleConcurrency),
+  };
   const one: number[] = [];
   const two: number[] = [];
   for (let i = 0; i < options.rounds; i++) {
-    const run = { entry: "services/dialer/src/main.ts", count: options.scaleCalls, doneStatuses: ["completed"], timeoutSeconds: 180 };
+    const run = { entry: DIALER_ENTRY, count: options.scaleCalls, doneStatuses: ["completed"], timeoutSeconds: 180 };
     one.push((await drain(stack, talking, tenant, { ...run, processes: 1 })).callsPerSecond);
     two.push((await drain(stack, talking, tenant, { ...run, processes: 2 })).callsPerSecond);
   }
 
   const wide = { ...talking, DIALER_CONCURRENCY: String(options.maxConcurrency) };
   const max = await drain(stack, wide, tenant, {
-    entry: "services/dialer/src/main.ts",
+    entry: DIALER_ENTRY,
     processes: 1,
     count: options.maxConcurrency * 3,
     doneStatuses: ["completed"],
@@ -133,7 +164,12 @@ export async function benchDialer(
     drainDialer: spread(dialer),
     scale1: spread(one),
     scale2: spread(two),
-    maxConcurrency: { concurrency: options.maxConcurrency, callsPerSecond: max.callsPerSecond, peakActive: max.peakActive, rssMiB: max.peakRssMiB },
+    maxConcurrency: {
+      concurrency: options.maxConcurrency,
+      callsPerSecond: max.callsPerSecond,
+      peakActive: max.peakActive,
+      rssMiB: max.peakRssMiB,
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Stack } from "../lib/stack";
-import { rssMiB, runLoad, startService, type LoadResult } from "../lib/processes";
+import { INGRESS_ENTRY, rssMiB, runLoad, startService, type LoadResult } from "../lib/processes";
 import type { Tenant } from "../lib/provision";
 import { spread, type Spread } from "../lib/stats";
 
@@ -19,7 +19,11 @@ export async function benchIngress(
   tenants: { one: Tenant; signed: Tenant; many: Tenant[] },
   options: { rounds: number; seconds: number; connections: number },
 ): Promise<IngressFigures> {
-  const ingress = await startService("services/ingress/src/main.ts", { ...env, INGRESS_PORT: "0", INGRESS_HOST: "127.0.0.1" }, /listening on (\d+)/);
+  const ingress = await startService(
+    INGRESS_ENTRY,
+    { ...env, INGRESS_PORT: "0", INGRESS_HOST: "127.0.0.1" },
+    /listening on (\d+)/,
+  );
   const baseline = await startService(
     "bench/baseline-server.ts",
     {
@@ -32,7 +36,12 @@ export async function benchIngress(
     },
     /listening on (\d+)/,
   );
-  const results: Record<"baseline" | "unsigned" | "signed" | "manyOrgs", LoadResult[]> = { baseline: [], unsigned: [], signed: [], manyOrgs: [] };
+  const results: Record<"baseline" | "unsigned" | "signed" | "manyOrgs", LoadResult[]> = {
+    baseline: [],
+    unsigned: [],
+    signed: [],
+    manyOrgs: [],
+  };
   let ingressRss = 0;
   const sampler = setInterval(() => {
     ingressRss = Math.max(ingressRss, rssMiB(ingress.child.pid));
@@ -68,9 +77,13 @@ export async function benchIngress(
     clearInterval(sampler);
     await Promise.all([ingress.stop(), baseline.stop()]);
   }
-  const figures = (runs: LoadResult[]) => ({ rps: spread(runs.map((r) => r.requestsPerSecond)), p99: spread(runs.map((r) => r.latencyP99)) });
+  const figures = (runs: LoadResult[]) => ({
+    rps: spread(runs.map((r) => r.requestsPerSecond)),
+    p99: spread(runs.map((r) => r.latencyP99)),
+  });
   const non2xx: Record<string, number> = {};
-  for (const [name, runs] of Object.entries(results)) non2xx[name] = runs.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+  for (const [name, runs] of Object.entries(results))
+    non2xx[name] = runs.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
   return {
     baseline: figures(results.baseline),
     unsigned: figures(results.unsigned),
@@ -89,8 +102,18 @@ export async function benchTableGrowth(
   options: { rounds: number; seconds: number; rows: number },
 ): Promise<{ emptyP50: Spread; grownP50: Spread; rows: number }> {
   await stack.db.pool.query(`TRUNCATE calls CASCADE`);
-  const ingress = await startService("services/ingress/src/main.ts", { ...env, INGRESS_PORT: "0", INGRESS_HOST: "127.0.0.1" }, /listening on (\d+)/);
-  const load = { url: `http://127.0.0.1:${ingress.port}`, connections: 10, durationSeconds: options.seconds, tokens: [tenant.token], agentIds: [tenant.agentId] };
+  const ingress = await startService(
+    INGRESS_ENTRY,
+    { ...env, INGRESS_PORT: "0", INGRESS_HOST: "127.0.0.1" },
+    /listening on (\d+)/,
+  );
+  const load = {
+    url: `http://127.0.0.1:${ingress.port}`,
+    connections: 10,
+    durationSeconds: options.seconds,
+    tokens: [tenant.token],
+    agentIds: [tenant.agentId],
+  };
   try {
     await runLoad({ ...load, durationSeconds: 2 });
     await stack.db.pool.query(`TRUNCATE calls CASCADE`);
