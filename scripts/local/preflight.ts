@@ -1,19 +1,9 @@
+import { maskUrlPassword as maskUrl } from "@inbound/logging";
 import { Redis } from "ioredis";
 import { Client } from "pg";
 
 /** A check either passes (with an optional note of what it did) or names the problem and the fix. */
 export type CheckResult = { ok: true; note?: string } | { ok: false; problem: string };
-
-/** The URL with its password replaced by ***, fit for a message. */
-export function maskUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparseable URL)";
-  }
-}
 
 function reason(error: unknown): string {
   const e = error as { message?: string; code?: string; errors?: { message?: string }[] } | undefined;
@@ -156,3 +146,5 @@ export async function checkRedis(redisUrl: string, timeoutMs: number): Promise<C
     redis.disconnect();
   }
 }
+
+export { maskUrl };

@@ -49,3 +49,14 @@ export function createLogger(options: { level: string; name: string }, destinati
     destination,
   );
 }
+
+/** A connection URL with its password replaced by ***, fit for a message or a log line. */
+export function maskUrlPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+}

@@ -1,2 +1,2 @@
-export { createLogger, REDACTED_PATHS, redactUrl } from "./create-logger";
+export { createLogger, maskUrlPassword, REDACTED_PATHS, redactUrl } from "./create-logger";
 export type { Logger } from "./create-logger";

@@ -1,3 +1,4 @@
+import { maskUrlPassword as maskPassword } from "@inbound/logging";
 import { ConfigError } from "@inbound/config";
 import { isDatabaseUnavailable, NotFoundError } from "@inbound/db";
 import { UsageError } from "./args";
@@ -33,16 +34,6 @@ export function describeError(error: unknown, databaseUrl: string | undefined): 
   return { exitCode: EXIT_FAILURE, message: reason };
 }
 
-export function maskPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparsable URL)";
-  }
-}
-
 /** The first error code found along the cause chain (pg's SQLSTATE, a Node errno code or Prisma's P-code). */
 function errorCode(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 6; depth++) {
@@ -66,3 +57,5 @@ function summary(error: unknown): string {
   const isPrisma = error instanceof Error && error.name.startsWith("PrismaClient");
   return (isPrisma ? lines.at(-1) : lines[0]) ?? "unknown error";
 }
+
+export { maskPassword };
