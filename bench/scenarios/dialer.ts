@@ -23,14 +23,6 @@ async function enqueue(stack: Stack, prefix: string, tenant: Tenant, ids: string
   }
 }
 
-async function countDone(stack: Stack, ids: string[], statuses: string[]): Promise<number> {
-  const { rows } = await stack.db.pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM calls WHERE id = ANY($1) AND status::text = ANY($2)`,
-    [ids, statuses],
-  );
-  return rows[0]?.n ?? 0;
-}
-
 interface DrainRun {
   callsPerSecond: number;
   peakActive: number;
