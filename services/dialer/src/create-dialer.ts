@@ -5,7 +5,8 @@ import { createDatabase, type Database } from "@inbound/db";
 import type { Logger } from "@inbound/logging";
 import { CALL_QUEUE, type CallJob, createQueues, createRedis, PURGE_QUEUE, type PurgeJob, type Queues } from "@inbound/queue";
 import { DelayedError, type Job, Worker } from "bullmq";
-import type { DialerContext } from "./context";
+import { createCallStore } from "./call-store";
+import { type DialerContext, perCallLogger } from "./context";
 import { createProbeServer } from "./http/server";
 import { createDialerMetrics, type DialerMetrics } from "./metrics";
 import type { TelephonyProvider } from "./telephony/provider";
@@ -29,16 +30,28 @@ export interface Dialer {
   start(): Promise<{ port: number }>;
   /**
    * Graceful stop: take no new jobs; let in-flight calls finish until SHUTDOWN_TIMEOUT_MS, then end the
-   * rest consistently (hung up, failed/dialer_shutdown); close everything it opened.
+   * rest consistently (hung up, failed/dialer_shutdown); close everything it opened. Always settles within
+   * SHUTDOWN_TIMEOUT_MS + SHUTDOWN_GRACE_MS, whatever Redis and Postgres do; `clean` is false when a job
+   * had to be left running (its call is then ended by another dialer once its lock expires).
    */
-  stop(): Promise<void>;
+  stop(): Promise<StopReport>;
   readonly metrics: DialerMetrics;
   readonly queues: Queues;
   readonly context: DialerContext;
 }
 
+export interface StopReport {
+  clean: boolean;
+  /** Jobs still running when the dialer stopped waiting for them. */
+  abandonedJobs: number;
+}
+
 /** After the deadline, how long aborted calls get to record their end before the dialer stops waiting. */
 const ABORT_GRACE_MS = 5000;
+/** How long each of the two closing steps (workers; then queues, Redis, HTTP server, Postgres pool) may take. */
+const CLOSE_STEP_MS = 2000;
+/** Past SHUTDOWN_TIMEOUT_MS, the most a stop takes: the abort grace, then the closing steps. */
+export const SHUTDOWN_GRACE_MS = ABORT_GRACE_MS + 2 * CLOSE_STEP_MS;
 
 export function createDialer(deps: DialerDeps): Dialer {
   const { config, logger } = deps;
@@ -52,7 +65,7 @@ export function createDialer(deps: DialerDeps): Dialer {
     });
   const provider =
     deps.provider ??
-    new SimulatedProvider(database.prisma, {
+    new SimulatedProvider(database.pool, {
       ringMs: config.SIM_RING_MS,
       talkMs: config.SIM_TALK_MS,
       noAnswerMs: config.SIM_NO_ANSWER_MS,
@@ -75,14 +88,27 @@ export function createDialer(deps: DialerDeps): Dialer {
     return out;
   });
   const context: DialerContext = {
-    prisma: database.prisma,
+    sql: database.pool,
+    calls: createCallStore(database.pool),
     provider,
     logger,
+    callLog: perCallLogger(logger),
     metrics,
     dial: { maxAttempts: config.DIAL_MAX_ATTEMPTS, backoffMs: config.DIAL_BACKOFF_MS },
   };
   // Aborted at the shutdown deadline: every call still in flight is then hung up and ended.
   const shutdown = new AbortController();
+
+  // Job handlers running now: what a stop waits for (BullMQ's own close also waits for Redis, which may be away).
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    void work.then(
+      () => inFlight.delete(work),
+      () => inFlight.delete(work),
+    );
+    return work;
+  };
 
   const workerOptions = {
     connection: workerRedis,
@@ -92,54 +118,63 @@ export function createDialer(deps: DialerDeps): Dialer {
     autorun: false,
   };
 
-  const callWorker = new Worker<CallJob>(
-    CALL_QUEUE,
-    async (job: Job<CallJob>, token?: string, _signal?: AbortSignal) => {
-      const started = performance.now();
-      let result = "error";
-      try {
-        const outcome = await dialCall(context, { callId: job.data.callId, orgId: job.data.orgId }, shutdown.signal);
-        result = outcome.kind;
-        if (outcome.kind === "retry") {
-          // The retry waits in Redis (a delayed job), not in this process: a crash meanwhile loses nothing.
-          await job.moveToDelayed(Date.now() + outcome.delayMs, token);
-          throw new DelayedError();
-        }
-        if (outcome.kind === "dropped") logger.info({ callId: job.data.callId, reason: outcome.reason }, "dial job dropped");
-        return outcome; // ids, states and reasons only: it is stored in Redis
-      } catch (error) {
-        if (error instanceof DelayedError) throw error;
-        throw safeError(error);
-      } finally {
-        metrics.jobDuration.observe({ queue: CALL_QUEUE, result }, (performance.now() - started) / 1000);
-      }
-    },
-    { ...workerOptions, concurrency: config.DIALER_CONCURRENCY },
-  );
+  const callWorker = new Worker<CallJob>(CALL_QUEUE, (job: Job<CallJob>, token?: string) => track(processCallJob(job, token)), {
+    ...workerOptions,
+    concurrency: config.DIALER_CONCURRENCY,
+  });
 
-  const purgeWorker = new Worker<PurgeJob>(
-    PURGE_QUEUE,
-    async (job: Job<PurgeJob>) => {
-      const started = performance.now();
-      let result = "error";
-      try {
-        const outcome = await purgeCall(context, { callId: job.data.callId, orgId: job.data.orgId });
-        result = outcome.kind;
-        return outcome;
-      } catch (error) {
-        throw safeError(error);
-      } finally {
-        metrics.jobDuration.observe({ queue: PURGE_QUEUE, result }, (performance.now() - started) / 1000);
+  async function processCallJob(job: Job<CallJob>, token?: string) {
+    const started = performance.now();
+    let result = "error";
+    try {
+      const outcome = await dialCall(context, { callId: job.data.callId, orgId: job.data.orgId }, shutdown.signal);
+      result = outcome.kind;
+      if (outcome.kind === "retry") {
+        // The retry waits in Redis (a delayed job), not in this process: a crash meanwhile loses nothing.
+        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+        throw new DelayedError();
       }
-    },
-    { ...workerOptions, concurrency: Math.max(1, Math.min(10, config.DIALER_CONCURRENCY)) },
-  );
+      if (outcome.kind === "dropped") logger.info({ callId: job.data.callId, reason: outcome.reason }, "dial job dropped");
+      return outcome; // ids, states and reasons only: it is stored in Redis
+    } catch (error) {
+      if (error instanceof DelayedError) throw error;
+      throw safeError(error);
+    } finally {
+      metrics.jobDuration.observe({ queue: CALL_QUEUE, result }, (performance.now() - started) / 1000);
+    }
+  }
+
+  const purgeWorker = new Worker<PurgeJob>(PURGE_QUEUE, (job: Job<PurgeJob>) => track(processPurgeJob(job)), {
+    ...workerOptions,
+    concurrency: Math.max(1, Math.min(10, config.DIALER_CONCURRENCY)),
+  });
+
+  async function processPurgeJob(job: Job<PurgeJob>) {
+    const started = performance.now();
+    let result = "error";
+    try {
+      const outcome = await purgeCall(context, { callId: job.data.callId, orgId: job.data.orgId });
+      result = outcome.kind;
+      return outcome;
+    } catch (error) {
+      throw safeError(error);
+    } finally {
+      metrics.jobDuration.observe({ queue: PURGE_QUEUE, result }, (performance.now() - started) / 1000);
+    }
+  }
 
   for (const [name, worker] of [
     [CALL_QUEUE, callWorker],
     [PURGE_QUEUE, purgeWorker],
   ] as const) {
-    worker.on("error", (error) => logger.warn({ queue: name, err: errorCode(error) }, "worker error"));
+    // Redis away: ioredis retries every ≤ 2 s and each retry is an error; log a change of error, or once a minute.
+    let lastError = { code: "", at: 0 };
+    worker.on("error", (error) => {
+      const code = errorCode(error);
+      if (code === lastError.code && Date.now() - lastError.at < 60_000) return;
+      lastError = { code, at: Date.now() };
+      logger.warn({ queue: name, err: code }, "worker error (Redis unreachable? retrying)");
+    });
     worker.on("failed", (job, error) => logger.warn({ queue: name, callId: job?.data.callId, err: error.message }, "job failed"));
     worker.on("stalled", (jobId) => logger.warn({ queue: name, jobId }, "job stalled: its dialer stopped; redelivered"));
   }
@@ -158,7 +193,7 @@ export function createDialer(deps: DialerDeps): Dialer {
     admin: config.ADMIN_KEY ? { key: config.ADMIN_KEY, queues: [queues.calls, queues.purges] } : undefined,
     async checkReady() {
       const [postgres, redis] = await Promise.all([
-        withTimeout(database.prisma.$queryRaw`SELECT 1`, config.DATABASE_TIMEOUT_MS).then(
+        withTimeout(database.pool.query("SELECT 1"), config.DATABASE_TIMEOUT_MS).then(
           () => true,
           () => false,
         ),
@@ -171,7 +206,7 @@ export function createDialer(deps: DialerDeps): Dialer {
     },
   });
 
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<StopReport> | undefined;
 
   return {
     metrics,
@@ -182,50 +217,77 @@ export function createDialer(deps: DialerDeps): Dialer {
       await once(server, "listening");
       void callWorker.run().catch((error) => logger.error({ err: errorCode(error) }, "call worker stopped"));
       void purgeWorker.run().catch((error) => logger.error({ err: errorCode(error) }, "purge worker stopped"));
+      // With Redis away this waits (workers retry forever; /readyz answers 503 meanwhile); a stop ends it.
       await Promise.all([callWorker.waitUntilReady(), purgeWorker.waitUntilReady()]);
+      if (stopping) throw new Error("dialer stopped while starting");
       reconcileLoop = startReconcilerLoop(reconciler, config.RECONCILE_INTERVAL_MS);
       const port = (server.address() as AddressInfo).port;
       logger.info({ port, concurrency: config.DIALER_CONCURRENCY, provider: provider.name }, "dialer ready");
       return { port };
     },
     stop() {
-      stopping ??= (async () => {
-        logger.info(
-          { activeCalls: (await metrics.activeCalls.get()).values[0]?.value ?? 0 },
-          "dialer stopping: taking no new jobs",
-        );
-        await reconcileLoop?.stop();
+      stopping ??= (async (): Promise<StopReport> => {
+        logger.info({ jobsInFlight: inFlight.size }, "dialer stopping: taking no new jobs");
+        // Every wait below is bounded: a hung Redis or Postgres must not keep the process past its deadline.
+        const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
+        const untilDeadline = () => Math.max(0, deadline - Date.now());
+        // BullMQ stops fetching at once; its close resolves once the running jobs' results are in Redis.
         const closing = Promise.allSettled([callWorker.close(), purgeWorker.close()]);
-        const deadline = setTimeout(() => {
+        await within(reconcileLoop?.stop() ?? Promise.resolve(), untilDeadline());
+        const jobsDone = () => Promise.allSettled([...inFlight]);
+        if (!(await within(jobsDone(), untilDeadline()))) {
           logger.warn(
-            { timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+            { timeoutMs: config.SHUTDOWN_TIMEOUT_MS, jobsInFlight: inFlight.size },
             "shutdown deadline reached: hanging up the calls still in flight",
           );
           shutdown.abort("dialer_shutdown");
-        }, config.SHUTDOWN_TIMEOUT_MS);
-        let giveUp: NodeJS.Timeout | undefined;
-        const gaveUp = new Promise<"gave_up">((resolve) => {
-          giveUp = setTimeout(() => resolve("gave_up"), config.SHUTDOWN_TIMEOUT_MS + ABORT_GRACE_MS);
-        });
-        if ((await Promise.race([closing, gaveUp])) === "gave_up") {
-          // Jobs still held stall once their lock expires and another dialer ends their calls as lost.
-          logger.error("in-flight jobs did not end after the deadline; leaving them to another dialer");
+          await within(jobsDone(), ABORT_GRACE_MS);
         }
-        clearTimeout(deadline);
-        clearTimeout(giveUp);
-        await queues.close();
-        await Promise.allSettled([workerRedis.quit(), clientRedis.quit()]);
-        workerRedis.disconnect();
-        clientRedis.disconnect();
+        const abandonedJobs = inFlight.size;
+        if (abandonedJobs > 0) {
+          // Jobs still held stall once their lock expires and another dialer ends their calls as lost.
+          logger.error({ abandonedJobs }, "in-flight jobs did not end after the deadline; leaving them to another dialer");
+        }
+        // Redis away: nothing can be recorded there, so do not wait (the jobs' locks expire; their calls are ended).
+        const redisUp = workerRedis.status === "ready";
+        if (!(await within(closing, redisUp ? CLOSE_STEP_MS : 100)) && redisUp) logger.warn("workers did not close in time");
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
-        await serverClosed;
-        if (!deps.database) await database.close();
-        logger.info("dialer stopped");
+        await within(
+          Promise.allSettled([
+            queues.close().then(() => Promise.allSettled([workerRedis.quit(), clientRedis.quit()])),
+            serverClosed,
+            deps.database ? undefined : database.close(),
+          ]),
+          CLOSE_STEP_MS,
+        );
+        workerRedis.disconnect();
+        clientRedis.disconnect();
+        logger.info({ clean: abandonedJobs === 0 }, "dialer stopped");
+        return { clean: abandonedJobs === 0, abandonedJobs };
       })();
       return stopping;
     },
   };
+}
+
+/** Waits for `work` at most ms; true when it settled in time. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timedOut,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Errors stored in Redis (failedReason, stack) must not carry PII: keep only a code. */

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from "@inbound/config";
 import { createLogger } from "@inbound/logging";
-import { createDialer } from "./create-dialer";
+import { createDialer, SHUTDOWN_GRACE_MS } from "./create-dialer";
 
 /** `pnpm start:dialer`: one dialer replica. Run as many as needed; they share Postgres and Redis. */
 async function main(): Promise<void> {
@@ -25,8 +25,16 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     logger.info({ signal }, "shutting down");
+    // The last resort: whatever hangs, the process ends within the deadline (exit 1: something was left).
+    setTimeout(
+      () => {
+        logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS + SHUTDOWN_GRACE_MS }, "shutdown did not finish in time: exiting");
+        process.exit(1);
+      },
+      config.SHUTDOWN_TIMEOUT_MS + SHUTDOWN_GRACE_MS + 1000,
+    ).unref();
     dialer.stop().then(
-      () => process.exit(0),
+      (report) => process.exit(report.clean ? 0 : 1),
       (error: unknown) => {
         logger.error({ err: (error as Error)?.message }, "shutdown failed");
         process.exit(1);
@@ -36,7 +44,10 @@ async function main(): Promise<void> {
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
 
-  await dialer.start();
+  await dialer.start().catch((error: unknown) => {
+    if (signals > 0) return; // a stop began while starting (Redis away): the stop decides the exit
+    throw error;
+  });
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,13 @@
 import type { CallStatus } from "@inbound/contracts";
-import type { PrismaClient } from "../generated/prisma/client";
+import { runSql, type SqlClient } from "../calls/run-sql";
+import {
+  type MovedCall,
+  type MovedRow,
+  movedCall,
+  type TransitionRequest,
+  TRANSITIONS_WITH,
+  transitionInputs,
+} from "../calls/transition-call";
 
 /** What the dialer needs to place a call. Contact data is read here, from Postgres: jobs carry ids only. */
 export interface DialableCall {
@@ -22,38 +30,27 @@ export interface DialableCall {
   secondsSinceAnswered: number | null;
 }
 
-/** The call for a dial job; null when it does not exist (for this organisation) or was deleted. */
-export async function loadDialableCall(
-  prisma: PrismaClient,
-  input: { callId: string; orgId: string },
-): Promise<DialableCall | null> {
-  const rows = await prisma.$queryRaw<
-    {
-      id: string;
-      org_id: string;
-      agent_id: string;
-      agent_name: string;
-      status: CallStatus;
-      attempts: number;
-      retry_pending: boolean;
-      retry_due_in_ms: number;
-      contact_number: string | null;
-      contact_name: string | null;
-      additional_info: Record<string, unknown> | null;
-      provider_call_id: string | null;
-      request_id: string | null;
-      seconds_since_answered: number | null;
-    }[]
-  >`
-    SELECT c.id, c.org_id, c.agent_id, a.name AS agent_name, c.status::text AS status, c.attempts,
-      c.retry_pending_at IS NOT NULL AS retry_pending,
-      GREATEST(0, CEIL(EXTRACT(EPOCH FROM (c.retry_pending_at - now())) * 1000))::int AS retry_due_in_ms,
-      c.contact_number, c.contact_name, c.additional_info, c.provider_call_id, c.request_id,
-      EXTRACT(EPOCH FROM (now() - c.answered_at))::float8 AS seconds_since_answered
-    FROM calls c JOIN agents a ON a.id = c.agent_id
-    WHERE c.id = ${input.callId} AND c.org_id = ${input.orgId} AND c.deleted_at IS NULL`;
-  const row = rows[0];
-  if (!row) return null;
+interface DialableRow {
+  id: string;
+  org_id: string;
+  agent_id: string;
+  agent_name: string;
+  status: CallStatus;
+  attempts: number;
+  retry_pending: boolean;
+  retry_due_in_ms: number | null;
+  contact_number: string | null;
+  contact_name: string | null;
+  additional_info: Record<string, unknown> | null;
+  provider_call_id: string | null;
+  request_id: string | null;
+  seconds_since_answered: number | null;
+}
+
+const DIALABLE_COLUMNS = `c.id, c.org_id, c.agent_id, a.name AS agent_name, c.contact_number, c.contact_name,
+  c.additional_info, c.provider_call_id, c.request_id`;
+
+function dialable(row: DialableRow): DialableCall {
   return {
     id: row.id,
     orgId: row.org_id,
@@ -72,20 +69,107 @@ export async function loadDialableCall(
   };
 }
 
+/** The call for a dial job; null when it does not exist (for this organisation) or was deleted. */
+export async function loadDialableCall(
+  client: SqlClient,
+  input: { callId: string; orgId: string },
+): Promise<DialableCall | null> {
+  const rows = await runSql<DialableRow>(
+    client,
+    "dialer_load_call",
+    `SELECT ${DIALABLE_COLUMNS}, c.status::text AS status, c.attempts,
+      c.retry_pending_at IS NOT NULL AS retry_pending,
+      GREATEST(0, CEIL(EXTRACT(EPOCH FROM (c.retry_pending_at - now())) * 1000))::int AS retry_due_in_ms,
+      EXTRACT(EPOCH FROM (now() - c.answered_at))::float8 AS seconds_since_answered
+    FROM calls c JOIN agents a ON a.id = c.agent_id
+    WHERE c.id = $1::text AND c.org_id = $2::text AND c.deleted_at IS NULL`,
+    [input.callId, input.orgId],
+  );
+  return rows[0] ? dialable(rows[0]) : null;
+}
+
+export type ClaimResult =
+  /** queued → dialing happened (attempt counted, event logged): this caller dials `call`. */
+  | { claimed: true; call: DialableCall; moved: MovedCall }
+  /** Not queued (as `call` shows), or a concurrent statement won the claim (`call.status` still `queued`). */
+  | { claimed: false; call: DialableCall | null };
+
+export interface ClaimRequest {
+  callId: string;
+  orgId: string;
+  /** The event's note. */
+  detail?: string;
+}
+
+const claimTransition = (job: ClaimRequest): TransitionRequest => ({
+  callId: job.callId,
+  orgId: job.orgId,
+  from: "queued",
+  to: "dialing",
+  incrementAttempts: true,
+  detail: job.detail,
+});
+
+/**
+ * The first step of dial jobs, in one round trip for any number of them: claims each call that is queued
+ * (queued → dialing through the state machine's own statement: attempts + 1, event, stamp) and reads what
+ * dialing needs; a call in any other state is only read. `call` null: missing for this organisation, or deleted.
+ */
+export async function claimQueuedCalls(client: SqlClient, jobs: readonly ClaimRequest[]): Promise<ClaimResult[]> {
+  if (jobs.length === 0) return [];
+  const requests = jobs.map(claimTransition);
+  // The read sees the snapshot from before the update: status, attempts and retry come from `moved`
+  // when the claim happened; the contact data does not change in a transition.
+  const rows = await runSql<DialableRow & { ord: number; moved: MovedRow | null }>(
+    client,
+    "dialer_claim_calls",
+    `${TRANSITIONS_WITH}
+    SELECT i.ord, ${DIALABLE_COLUMNS}, c.status::text AS status, c.attempts,
+      c.retry_pending_at IS NOT NULL AS retry_pending,
+      GREATEST(0, CEIL(EXTRACT(EPOCH FROM (c.retry_pending_at - now())) * 1000))::int AS retry_due_in_ms,
+      EXTRACT(EPOCH FROM (now() - c.answered_at))::float8 AS seconds_since_answered,
+      (SELECT row_to_json(m) FROM moved m WHERE m.ord = i.ord) AS moved
+    FROM input i
+    JOIN calls c ON c.id = i.call_id AND c.org_id = i.org_id AND c.deleted_at IS NULL
+    JOIN agents a ON a.id = c.agent_id`,
+    [transitionInputs(requests)],
+  );
+  const byOrd = new Map(rows.map((row) => [row.ord, row]));
+  return requests.map((request, ord): ClaimResult => {
+    const row = byOrd.get(ord);
+    if (!row) return { claimed: false, call: null };
+    const call = dialable(row);
+    if (!row.moved) return { claimed: false, call };
+    const moved = movedCall(row.moved, request);
+    return {
+      claimed: true,
+      call: { ...call, status: "dialing", attempts: moved.attempts, retryPending: false, retryDueInMs: 0 },
+      moved,
+    };
+  });
+}
+
+/** One claim (see claimQueuedCalls). */
+export async function claimQueuedCall(client: SqlClient, job: ClaimRequest): Promise<ClaimResult> {
+  const [result] = await claimQueuedCalls(client, [job]);
+  return result as ClaimResult;
+}
+
 /**
  * Claims the next dial attempt of a call waiting for its retry: only the one caller whose conditional
  * update clears retry_pending_at may dial, so a duplicated or redelivered job cannot dial twice.
  * Returns the new attempt number, or null when the retry is not (or no longer) ours to place.
  */
-export async function claimRetryAttempt(
-  prisma: PrismaClient,
-  input: { callId: string; attempts: number },
-): Promise<number | null> {
-  const rows = await prisma.$queryRaw<{ attempts: number }[]>`
-    UPDATE calls SET attempts = attempts + 1, retry_pending_at = NULL, updated_at = now()
-    WHERE id = ${input.callId} AND status = 'dialing'::call_status AND deleted_at IS NULL
-      AND retry_pending_at IS NOT NULL AND retry_pending_at <= now() AND attempts = ${input.attempts}::int
-    RETURNING attempts`;
+export async function claimRetryAttempt(client: SqlClient, input: { callId: string; attempts: number }): Promise<number | null> {
+  const rows = await runSql<{ attempts: number }>(
+    client,
+    "dialer_claim_retry",
+    `UPDATE calls SET attempts = attempts + 1, retry_pending_at = NULL, updated_at = now()
+    WHERE id = $1::text AND status = 'dialing'::call_status AND deleted_at IS NULL
+      AND retry_pending_at IS NOT NULL AND retry_pending_at <= now() AND attempts = $2::int
+    RETURNING attempts`,
+    [input.callId, input.attempts],
+  );
   return rows[0]?.attempts ?? null;
 }
 
@@ -94,20 +178,24 @@ export async function claimRetryAttempt(
  * delayMs, and logs it (PII-free) in the call's events. False when the call is not in that state.
  */
 export async function scheduleRetry(
-  prisma: PrismaClient,
+  client: SqlClient,
   input: { callId: string; attempts: number; delayMs: number; detail: string },
 ): Promise<boolean> {
-  const rows = await prisma.$queryRaw<{ scheduled: boolean }[]>`
-    WITH scheduled AS (
-      UPDATE calls SET retry_pending_at = now() + make_interval(secs => ${input.delayMs / 1000}::float8), updated_at = now()
-      WHERE id = ${input.callId} AND status = 'dialing'::call_status AND deleted_at IS NULL
-        AND retry_pending_at IS NULL AND attempts = ${input.attempts}::int
+  const rows = await runSql<{ scheduled: boolean }>(
+    client,
+    "dialer_schedule_retry",
+    `WITH scheduled AS (
+      UPDATE calls SET retry_pending_at = now() + make_interval(secs => $3::float8), updated_at = now()
+      WHERE id = $1::text AND status = 'dialing'::call_status AND deleted_at IS NULL
+        AND retry_pending_at IS NULL AND attempts = $2::int
       RETURNING id
     ), event AS (
       INSERT INTO call_events (call_id, from_status, to_status, detail)
-      SELECT id, 'dialing'::call_status, 'dialing'::call_status, ${input.detail}::text FROM scheduled
+      SELECT id, 'dialing'::call_status, 'dialing'::call_status, $4::text FROM scheduled
       RETURNING id
     )
-    SELECT EXISTS (SELECT 1 FROM scheduled) AS scheduled, (SELECT count(*) FROM event) AS touched`;
+    SELECT EXISTS (SELECT 1 FROM scheduled) AS scheduled`,
+    [input.callId, input.attempts, input.delayMs / 1000, input.detail],
+  );
   return rows[0]?.scheduled ?? false;
 }

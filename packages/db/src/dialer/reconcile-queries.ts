@@ -1,5 +1,5 @@
 import type { CallStatus } from "@inbound/contracts";
-import type { PrismaClient } from "../generated/prisma/client";
+import { runSql, type SqlClient } from "../calls/run-sql";
 
 export interface QueuedCallRef {
   id: string;
@@ -13,18 +13,22 @@ export interface QueuedCallRef {
  * (so a long backlog is walked page by page across reconciler rounds instead of re-reading its head).
  */
 export async function findQueuedCalls(
-  prisma: PrismaClient,
+  client: SqlClient,
   input: { olderThanMs: number; limit: number; after?: { queuedAt: Date; id: string } | null },
 ): Promise<QueuedCallRef[]> {
   const afterAt = input.after?.queuedAt ?? new Date(0);
   const afterId = input.after?.id ?? "";
-  const rows = await prisma.$queryRaw<{ id: string; org_id: string; request_id: string | null; queued_at: Date }[]>`
-    SELECT id, org_id, request_id, queued_at FROM calls
+  const rows = await runSql<{ id: string; org_id: string; request_id: string | null; queued_at: Date }>(
+    client,
+    "reconcile_find_queued",
+    `SELECT id, org_id, request_id, queued_at FROM calls
     WHERE status = 'queued'::call_status AND deleted_at IS NULL
-      AND queued_at < now() - make_interval(secs => ${input.olderThanMs / 1000}::float8)
-      AND (queued_at, id) > (${afterAt}::timestamptz, ${afterId}::text)
+      AND queued_at < now() - make_interval(secs => $1::float8)
+      AND (queued_at, id) > ($2::timestamptz, $3::text)
     ORDER BY queued_at, id
-    LIMIT ${input.limit}::int`;
+    LIMIT $4::int`,
+    [input.olderThanMs / 1000, afterAt, afterId, input.limit],
+  );
   return rows.map((r) => ({ id: r.id, orgId: r.org_id, requestId: r.request_id, queuedAt: r.queued_at }));
 }
 
@@ -37,15 +41,23 @@ export interface LiveCallRef {
 }
 
 /** Calls in dialing, ringing or in_progress not updated for idleMs: candidates for a lost-call check. */
-export async function findIdleLiveCalls(prisma: PrismaClient, input: { idleMs: number; limit: number }): Promise<LiveCallRef[]> {
-  const rows = await prisma.$queryRaw<
-    { id: string; org_id: string; status: CallStatus; retry_pending: boolean; request_id: string | null }[]
-  >`
-    SELECT id, org_id, status::text AS status, retry_pending_at IS NOT NULL AS retry_pending, request_id FROM calls
+export async function findIdleLiveCalls(client: SqlClient, input: { idleMs: number; limit: number }): Promise<LiveCallRef[]> {
+  const rows = await runSql<{
+    id: string;
+    org_id: string;
+    status: CallStatus;
+    retry_pending: boolean;
+    request_id: string | null;
+  }>(
+    client,
+    "reconcile_find_idle_live",
+    `SELECT id, org_id, status::text AS status, retry_pending_at IS NOT NULL AS retry_pending, request_id FROM calls
     WHERE status IN ('dialing'::call_status, 'ringing'::call_status, 'in_progress'::call_status) AND deleted_at IS NULL
-      AND updated_at < now() - make_interval(secs => ${input.idleMs / 1000}::float8)
+      AND updated_at < now() - make_interval(secs => $1::float8)
     ORDER BY updated_at
-    LIMIT ${input.limit}::int`;
+    LIMIT $2::int`,
+    [input.idleMs / 1000, input.limit],
+  );
   return rows.map((r) => ({
     id: r.id,
     orgId: r.org_id,
@@ -57,14 +69,18 @@ export async function findIdleLiveCalls(prisma: PrismaClient, input: { idleMs: n
 
 /** Deletions whose provider-side purge is not done, requested more than olderThanMs ago. */
 export async function findUnpurgedDeletions(
-  prisma: PrismaClient,
+  client: SqlClient,
   input: { olderThanMs: number; limit: number },
 ): Promise<{ callId: string; orgId: string }[]> {
-  const rows = await prisma.$queryRaw<{ call_id: string; org_id: string }[]>`
-    SELECT call_id, org_id FROM call_deletions
+  const rows = await runSql<{ call_id: string; org_id: string }>(
+    client,
+    "reconcile_find_unpurged",
+    `SELECT call_id, org_id FROM call_deletions
     WHERE provider_purged_at IS NULL
-      AND requested_at < now() - make_interval(secs => ${input.olderThanMs / 1000}::float8)
+      AND requested_at < now() - make_interval(secs => $1::float8)
     ORDER BY requested_at
-    LIMIT ${input.limit}::int`;
+    LIMIT $2::int`,
+    [input.olderThanMs / 1000, input.limit],
+  );
   return rows.map((r) => ({ callId: r.call_id, orgId: r.org_id }));
 }

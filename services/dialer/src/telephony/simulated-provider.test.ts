@@ -8,7 +8,7 @@ let provider: SimulatedProvider;
 
 beforeAll(async () => {
   suite = await createSuiteEnv();
-  provider = new SimulatedProvider(suite.db.prisma, { ringMs: 5, talkMs: 10, noAnswerMs: 10 });
+  provider = new SimulatedProvider(suite.db.pool, { ringMs: 5, talkMs: 10, noAnswerMs: 10 });
 });
 afterAll(() => suite.close());
 
@@ -121,7 +121,7 @@ test("the same (call, attempt) is never dialled twice", async () => {
 });
 
 test("aborting (shutdown) or hanging up ends the call at the provider; retrieveCall returns what it kept", async () => {
-  const slow = new SimulatedProvider(suite.db.prisma, { ringMs: 5, talkMs: 60_000, noAnswerMs: 60_000 });
+  const slow = new SimulatedProvider(suite.db.pool, { ringMs: 5, talkMs: 60_000, noAnswerMs: 60_000 });
   const t = target(NUMBERS.connects);
   const controller = new AbortController();
   let aborted: unknown;

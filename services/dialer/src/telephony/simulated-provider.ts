@@ -1,6 +1,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { newId } from "@inbound/contracts";
-import type { PrismaClient } from "@inbound/db";
+import {
+  findSimulatedDial,
+  hangUpSimulatedDial,
+  insertSimulatedDials,
+  purgeSimulatedDials,
+  type SimulatedDialInput,
+  type SimulatedDialUpdate,
+  type SqlClient,
+  updateSimulatedDials,
+} from "@inbound/db";
+import { type BatcherOptions, createBatcher } from "../batcher";
 import {
   CallAbortedError,
   type CallRef,
@@ -42,35 +52,55 @@ export class SimulatedProvider implements TelephonyProvider {
   /** Calls up in this process, so hangUp can end them at once (other processes' calls end via the store). */
   private readonly live = new Map<string, AbortController>();
 
+  /** Its writes, batched like the dialer's own statements (a busy provider's backend would do no worse). */
+  private readonly insertDial: (dial: SimulatedDialInput) => Promise<boolean>;
+  private readonly updateDial: (update: SimulatedDialUpdate) => Promise<void>;
+
+  /** sql: the pg pool in production (named prepared statements); a PrismaClient works too. */
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly sql: SqlClient,
     private readonly timings: SimulatedTimings,
-  ) {}
+    batching: BatcherOptions = {},
+  ) {
+    this.insertDial = createBatcher((dials: SimulatedDialInput[]) => insertSimulatedDials(sql, dials), batching);
+    this.updateDial = createBatcher(
+      (updates: SimulatedDialUpdate[]) => updateSimulatedDials(sql, updates).then(() => updates.map(() => undefined)),
+      batching,
+    );
+  }
 
   async placeCall(target: DialTarget, progress: DialProgress, signal: AbortSignal): Promise<DialOutcome> {
     if (signal.aborted) throw new CallAbortedError(signal.reason);
     const key = liveKey(target);
-    const hangup = new AbortController();
-    const stop = AbortSignal.any([signal, hangup.signal]);
+    // One controller per call, aborted by a hang-up or by the dialer's signal. (AbortSignal.any would tie a
+    // dependent signal per call to the dialer's long-lived one: measurably slower at hundreds of calls.)
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
     const providerCallId = newId("sim");
-    const placed = await this.prisma.$queryRaw<{ provider_call_id: string }[]>`
-      INSERT INTO simulated_provider_calls (provider_call_id, call_id, attempt, to_number, outcome)
-      VALUES (${providerCallId}, ${target.callId}, ${target.attempt}::int, ${target.toNumber}, 'dialing')
-      ON CONFLICT (call_id, attempt) DO NOTHING
-      RETURNING provider_call_id`;
-    if (placed.length === 0) {
-      // Idempotency key already used: this attempt was placed (or hung up) before. Never ring twice.
-      throw new ProviderError("duplicate_attempt", false, "this dial attempt was already placed");
-    }
-    this.live.set(key, hangup);
     try {
-      return await this.follow(target, providerCallId, progress, stop);
-    } catch (error) {
-      if (!(error instanceof ProviderError)) await this.setOutcome(providerCallId, "hung_up").catch(() => undefined);
-      if (isAbort(error)) throw new CallAbortedError(stop.reason);
-      throw error;
+      const placed = await this.insertDial({
+        providerCallId,
+        callId: target.callId,
+        attempt: target.attempt,
+        toNumber: target.toNumber,
+      });
+      if (!placed) {
+        // Idempotency key already used: this attempt was placed (or hung up) before. Never ring twice.
+        throw new ProviderError("duplicate_attempt", false, "this dial attempt was already placed");
+      }
+      this.live.set(key, stop);
+      try {
+        return await this.follow(target, providerCallId, progress, stop.signal);
+      } catch (error) {
+        if (!(error instanceof ProviderError)) await this.setOutcome(providerCallId, "hung_up").catch(() => undefined);
+        if (isAbort(error)) throw new CallAbortedError(stop.signal.reason);
+        throw error;
+      } finally {
+        this.live.delete(key);
+      }
     } finally {
-      this.live.delete(key);
+      signal.removeEventListener("abort", onAbort);
     }
   }
 
@@ -91,16 +121,16 @@ export class SimulatedProvider implements TelephonyProvider {
     }
     await progress.ringing(providerCallId);
     if (behaviour === "busy") {
-      await sleep(this.timings.ringMs, undefined, { signal: stop });
+      await wait(this.timings.ringMs, stop);
       await this.setOutcome(providerCallId, "busy");
       return { status: "busy", providerCallId };
     }
     if (behaviour === "no_answer") {
-      await sleep(this.timings.noAnswerMs, undefined, { signal: stop });
+      await wait(this.timings.noAnswerMs, stop);
       await this.setOutcome(providerCallId, "no_answer");
       return { status: "no_answer", providerCallId };
     }
-    await sleep(this.timings.ringMs, undefined, { signal: stop });
+    await wait(this.timings.ringMs, stop);
     const lines = transcriptLines(target);
     const recording: RecordingMetadata = {
       url: `https://recordings.simulated-provider.invalid/${providerCallId}.wav`,
@@ -110,32 +140,26 @@ export class SimulatedProvider implements TelephonyProvider {
       provider_call_id: providerCallId,
     };
     // Answered: the recording exists from here on, and the transcript grows as the conversation goes.
-    await this.prisma.simulatedProviderCall.update({
-      where: { providerCallId },
-      data: { outcome: "in_progress", recordingUrl: recording.url, transcript: lines.slice(0, 2).join("\n") },
+    await this.updateDial({
+      providerCallId,
+      outcome: "in_progress",
+      recordingUrl: recording.url,
+      transcript: lines.slice(0, 2).join("\n"),
     });
     await progress.answered();
-    await sleep(this.timings.talkMs, undefined, { signal: stop });
+    await wait(this.timings.talkMs, stop);
     const transcript = lines.join("\n");
-    await this.prisma.simulatedProviderCall.update({
-      where: { providerCallId },
-      data: { outcome: "completed", transcript },
-    });
+    await this.updateDial({ providerCallId, outcome: "completed", transcript });
     return { status: "completed", providerCallId, durationSeconds: recording.duration_seconds, transcript, recording };
   }
 
   async hangUp(ref: CallRef): Promise<void> {
     this.live.get(liveKey(ref))?.abort("hung_up");
-    await this.prisma.simulatedProviderCall.updateMany({
-      where: { callId: ref.callId, attempt: ref.attempt, outcome: { in: ["dialing", "in_progress"] } },
-      data: { outcome: "hung_up" },
-    });
+    await hangUpSimulatedDial(this.sql, { callId: ref.callId, attempt: ref.attempt });
   }
 
   async retrieveCall(ref: CallRef): Promise<ConnectedCallRecord | null> {
-    const row = await this.prisma.simulatedProviderCall.findUnique({
-      where: { callId_attempt: { callId: ref.callId, attempt: ref.attempt } },
-    });
+    const row = await findSimulatedDial(this.sql, { callId: ref.callId, attempt: ref.attempt });
     if (!row || (!row.recordingUrl && !row.transcript)) return null;
     return {
       transcript: row.transcript,
@@ -152,15 +176,18 @@ export class SimulatedProvider implements TelephonyProvider {
   }
 
   async purge(input: { callId: string; providerCallId: string | null }): Promise<void> {
-    await this.prisma.simulatedProviderCall.updateMany({
-      where: { callId: input.callId },
-      data: { transcript: null, recordingUrl: null, toNumber: null, purgedAt: new Date() },
-    });
+    await purgeSimulatedDials(this.sql, input.callId);
   }
 
   private async setOutcome(providerCallId: string, outcome: string): Promise<void> {
-    await this.prisma.simulatedProviderCall.update({ where: { providerCallId }, data: { outcome } });
+    await this.updateDial({ providerCallId, outcome });
   }
+}
+
+/** Waits ms (no timer at all for 0: zero timings are for benchmarks); rejects with an AbortError on stop. */
+async function wait(ms: number, stop: AbortSignal): Promise<void> {
+  if (ms > 0) await sleep(ms, undefined, { signal: stop });
+  else if (stop.aborted) throw new DOMException("The operation was aborted", "AbortError");
 }
 
 function liveKey(ref: { callId: string; attempt: number }): string {

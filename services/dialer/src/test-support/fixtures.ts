@@ -4,7 +4,8 @@ import { createAgent, createOrganization, createQueuedCall, type PrismaClient } 
 import { createLogger, type Logger } from "@inbound/logging";
 import { enqueueCall, type Queues } from "@inbound/queue";
 import { eventually, type SuiteEnv } from "@inbound/testing";
-import type { DialerContext } from "../context";
+import { createCallStore } from "../call-store";
+import { type DialerContext, perCallLogger } from "../context";
 import { createDialerMetrics } from "../metrics";
 import type { TelephonyProvider } from "../telephony/provider";
 import { SimulatedProvider } from "../telephony/simulated-provider";
@@ -118,16 +119,19 @@ export function testContext(
   suite: SuiteEnv,
   overrides: { provider?: TelephonyProvider; logger?: Logger; maxAttempts?: number; backoffMs?: number } = {},
 ): DialerContext {
+  const logger = overrides.logger ?? createLogger({ level: "silent", name: "dialer" });
   return {
-    prisma: suite.db.prisma,
+    sql: suite.db.pool,
+    calls: createCallStore(suite.db.pool),
     provider:
       overrides.provider ??
-      new SimulatedProvider(suite.db.prisma, {
+      new SimulatedProvider(suite.db.pool, {
         ringMs: suite.config.SIM_RING_MS,
         talkMs: suite.config.SIM_TALK_MS,
         noAnswerMs: suite.config.SIM_NO_ANSWER_MS,
       }),
-    logger: overrides.logger ?? createLogger({ level: "silent", name: "dialer" }),
+    logger,
+    callLog: perCallLogger(logger),
     metrics: createDialerMetrics(undefined, { processMetrics: false }),
     dial: {
       maxAttempts: overrides.maxAttempts ?? suite.config.DIAL_MAX_ATTEMPTS,

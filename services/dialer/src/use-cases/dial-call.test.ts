@@ -99,7 +99,7 @@ describe("transient provider errors", () => {
   });
 
   test("backoff doubles per attempt; after DIAL_MAX_ATTEMPTS the call fails with the reason, refunded", async () => {
-    const alwaysTransient = new SimulatedProvider(suite.db.prisma, { ringMs: 1, talkMs: 1, noAnswerMs: 1 });
+    const alwaysTransient = new SimulatedProvider(suite.db.pool, { ringMs: 1, talkMs: 1, noAnswerMs: 1 });
     alwaysTransient.placeCall = async (target) => {
       await suite.db.prisma.simulatedProviderCall.create({
         data: {
@@ -225,7 +225,7 @@ describe("recovery: a job redelivered after its dialer died mid-call", () => {
 
   test("a duplicate delivery while the call is live ends it once, with a single dial", async () => {
     const slow = testContext(suite, {
-      provider: new SimulatedProvider(suite.db.prisma, { ringMs: 5, talkMs: 60_000, noAnswerMs: 60_000 }),
+      provider: new SimulatedProvider(suite.db.pool, { ringMs: 5, talkMs: 60_000, noAnswerMs: 60_000 }),
     });
     const { callId } = await queueCall(prisma(), null, org);
     const first = dial(callId, slow);
@@ -240,7 +240,7 @@ describe("recovery: a job redelivered after its dialer died mid-call", () => {
 });
 
 describe("shutdown past the deadline", () => {
-  const slowProvider = () => new SimulatedProvider(suite.db.prisma, { ringMs: 5, talkMs: 60_000, noAnswerMs: 60_000 });
+  const slowProvider = () => new SimulatedProvider(suite.db.pool, { ringMs: 5, talkMs: 60_000, noAnswerMs: 60_000 });
 
   test("a call in conversation is hung up and ends failed/dialer_shutdown, keeping its credit and engagement", async () => {
     const context = testContext(suite, { provider: slowProvider() });

@@ -1,6 +1,6 @@
 import type { CallStatus } from "@inbound/contracts";
-import { claimRetryAttempt, type DialableCall, loadDialableCall, scheduleRetry } from "@inbound/db";
-import { type DialerContext, moveCall } from "../context";
+import { claimRetryAttempt, type DialableCall, scheduleRetry } from "@inbound/db";
+import { type DialerContext, moveCall, recordTransition } from "../context";
 import { CallAbortedError, type DialProgress, ProviderError } from "../telephony/provider";
 import { endLostCall, errorCode } from "./end-lost-call";
 
@@ -26,7 +26,8 @@ class CallTakenError extends Error {
 
 /**
  * The job handler of the calls queue. Decides from the call's row in Postgres, never from the job:
- * - queued: claim it (queued → dialing, attempts + 1; a cancel that won makes the claim fail) and dial;
+ * - queued: claim it (queued → dialing, attempts + 1, in the same statement as the read; a cancel that
+ *   won makes the claim fail) and dial;
  * - dialing with a retry pending: claim the next attempt (conditional) and dial again;
  * - dialing without a retry pending, ringing, in_progress: a dialer that held this job died mid-call
  *   (this is a redelivery): end it as lost, never dial again;
@@ -36,28 +37,25 @@ class CallTakenError extends Error {
 export async function dialCall(ctx: DialerContext, job: DialJob, signal: AbortSignal): Promise<DialResult> {
   // A conditional write that loses a race sends us back to read what won; three rounds are plenty.
   for (let round = 0; round < 3; round++) {
-    const call = await loadDialableCall(ctx.prisma, job);
+    // Claims a queued call and reads what dialing needs in one round trip; any other state is only read.
+    const claim = await ctx.calls.claim({ ...job, detail: "attempt 1" });
+    const call = claim.call;
     if (!call) return { kind: "dropped", reason: "call not found" };
+    if (claim.claimed) {
+      recordTransition(ctx, { callId: call.id, from: "queued", to: "dialing", incrementAttempts: true }, claim.moved);
+      return placeAttempt(ctx, call, claim.moved.attempts, signal);
+    }
     switch (call.status) {
-      case "queued": {
-        const claim = await moveCall(ctx, {
-          callId: call.id,
-          from: "queued",
-          to: "dialing",
-          incrementAttempts: true,
-          detail: "attempt 1",
-        });
-        if (!claim.moved) continue;
-        return placeAttempt(ctx, call, claim.call.attempts, signal);
-      }
+      case "queued":
+        continue; // a concurrent statement won the claim (a cancel): read what it did
       case "dialing":
       case "ringing":
       case "in_progress": {
         if (call.status === "dialing" && call.retryPending) {
           if (call.retryDueInMs > 0) return { kind: "retry", delayMs: call.retryDueInMs };
-          const attempt = await claimRetryAttempt(ctx.prisma, { callId: call.id, attempts: call.attempts });
+          const attempt = await claimRetryAttempt(ctx.sql, { callId: call.id, attempts: call.attempts });
           if (attempt === null) continue;
-          ctx.logger.info({ callId: call.id, attempts: attempt, requestId: call.requestId ?? undefined }, "dial retry");
+          ctx.callLog.info({ callId: call.id, attempts: attempt, requestId: call.requestId ?? undefined }, "dial retry");
           return placeAttempt(ctx, call, attempt, signal);
         }
         const ended = await endLostCall(
@@ -159,7 +157,7 @@ async function placeAttempt(ctx: DialerContext, call: DialableCall, attempt: num
       ctx.metrics.providerErrors.inc({ code: error.code, transient: String(error.transient) });
       if (error.transient && live.state === "dialing" && attempt < ctx.dial.maxAttempts) {
         const delayMs = ctx.dial.backoffMs * 2 ** (attempt - 1);
-        const scheduled = await scheduleRetry(ctx.prisma, {
+        const scheduled = await scheduleRetry(ctx.sql, {
           callId: call.id,
           attempts: attempt,
           delayMs,

@@ -23,7 +23,7 @@ export class PurgeFailedError extends Error {
  * Each attempt is counted on the audit record; a failure throws so BullMQ retries it with backoff.
  */
 export async function purgeCall(ctx: DialerContext, job: PurgeJobData): Promise<PurgeResult> {
-  const deletion = await loadDeletion(ctx.prisma, job);
+  const deletion = await loadDeletion(ctx.sql, job);
   if (!deletion) return { kind: "dropped", reason: "no deletion record" };
   if (deletion.providerPurgedAt) return { kind: "dropped", reason: "already purged" };
   try {
@@ -31,14 +31,14 @@ export async function purgeCall(ctx: DialerContext, job: PurgeJobData): Promise<
   } catch (error) {
     const code = errorCode(error);
     ctx.metrics.providerErrors.inc({ code, transient: "true" });
-    await recordPurgeAttempt(ctx.prisma, { callId: deletion.callId, succeeded: false }).catch(() => undefined);
+    await recordPurgeAttempt(ctx.sql, { callId: deletion.callId, succeeded: false }).catch(() => undefined);
     ctx.logger.warn(
       { callId: deletion.callId, code, requestId: deletion.requestId ?? undefined },
       "provider purge failed; will retry",
     );
     throw new PurgeFailedError(code);
   }
-  const recorded = await recordPurgeAttempt(ctx.prisma, { callId: deletion.callId, succeeded: true });
+  const recorded = await recordPurgeAttempt(ctx.sql, { callId: deletion.callId, succeeded: true });
   ctx.logger.info(
     { callId: deletion.callId, requestId: deletion.requestId ?? undefined, attempts: recorded?.providerAttempts },
     "provider copies purged",

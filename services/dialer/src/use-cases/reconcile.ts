@@ -57,7 +57,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
   }
 
   async function requeueQueuedCalls(report: ReconcileReport): Promise<void> {
-    const calls = await findQueuedCalls(ctx.prisma, { olderThanMs: options.afterMs, limit: batch, after: cursor });
+    const calls = await findQueuedCalls(ctx.sql, { olderThanMs: options.afterMs, limit: batch, after: cursor });
     // Walk a long backlog page by page across rounds; start over from the oldest after the last page.
     cursor = calls.length === batch ? { queuedAt: calls[calls.length - 1]!.queuedAt, id: calls[calls.length - 1]!.id } : null;
     const states = await liveness(
@@ -78,7 +78,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
   }
 
   async function requeuePurges(report: ReconcileReport): Promise<void> {
-    const deletions = await findUnpurgedDeletions(ctx.prisma, { olderThanMs: options.afterMs, limit: batch });
+    const deletions = await findUnpurgedDeletions(ctx.sql, { olderThanMs: options.afterMs, limit: batch });
     const states = await liveness(
       queues.purges,
       deletions.map((d) => purgeJobId(d.callId)),
@@ -94,7 +94,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
   }
 
   async function resolveLostCalls(report: ReconcileReport): Promise<void> {
-    const calls = await findIdleLiveCalls(ctx.prisma, { idleMs: options.stuckAfterMs, limit: batch });
+    const calls = await findIdleLiveCalls(ctx.sql, { idleMs: options.stuckAfterMs, limit: batch });
     const states = await liveness(
       queues.calls,
       calls.map((c) => c.id),
@@ -109,7 +109,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
         report.retriesRequeued.push(idle.id);
         continue;
       }
-      const call = await loadDialableCall(ctx.prisma, { callId: idle.id, orgId: idle.orgId });
+      const call = await loadDialableCall(ctx.sql, { callId: idle.id, orgId: idle.orgId });
       if (!call || call.retryPending) continue;
       const ended = await endLostCall(
         ctx,

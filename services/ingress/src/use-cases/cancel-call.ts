@@ -13,7 +13,7 @@ export function callNotFound(): ApiError {
  * BullMQ job is best effort, since a worker re-checks the call's status before dialing.
  */
 export async function cancelCall(deps: ActionDeps, ctx: ActionContext, data: CallRefData): Promise<ActionResult> {
-  const result = await transitionCall(deps.db.prisma, {
+  const result = await transitionCall(deps.sql, {
     callId: data.call_id,
     orgId: ctx.orgId,
     from: "queued",
