@@ -3,6 +3,9 @@ import { INGRESS_ENTRY, rssMiB, runLoad, startService, type LoadResult } from ".
 import type { Tenant } from "../lib/provision";
 import { spread, type Spread } from "../lib/stats";
 
+/** The V8 heap flags of the ingress image's CMD (Dockerfile): young generation and old-space growth capped. */
+const INGRESS_NODE_OPTIONS = "--max-semi-space-size=16 --max-old-space-size=512";
+
 export interface IngressFigures {
   baseline: { rps: Spread; p99: Spread };
   unsigned: { rps: Spread; p99: Spread };
@@ -21,7 +24,7 @@ export async function benchIngress(
 ): Promise<IngressFigures> {
   const ingress = await startService(
     INGRESS_ENTRY,
-    { ...env, INGRESS_PORT: "0", INGRESS_HOST: "127.0.0.1" },
+    { ...env, INGRESS_PORT: "0", INGRESS_HOST: "127.0.0.1", NODE_OPTIONS: INGRESS_NODE_OPTIONS },
     /listening on (\d+)/,
   );
   const baseline = await startService(
@@ -104,7 +107,7 @@ export async function benchTableGrowth(
   await stack.db.pool.query(`TRUNCATE calls CASCADE`);
   const ingress = await startService(
     INGRESS_ENTRY,
-    { ...env, INGRESS_PORT: "0", INGRESS_HOST: "127.0.0.1" },
+    { ...env, INGRESS_PORT: "0", INGRESS_HOST: "127.0.0.1", NODE_OPTIONS: INGRESS_NODE_OPTIONS },
     /listening on (\d+)/,
   );
   const load = {

@@ -32,6 +32,10 @@ const schema = z.object({
   CALL_COST_CREDITS: int(1, 1),
   IDEMPOTENCY_TTL_SECONDS: int(24 * 3600, 60),
   IDEMPOTENCY_LOCK_SECONDS: int(60, 1),
+  /** Ingress: how long a token's organisation may be served from memory (a backstop; 0 turns the cache off). */
+  TOKEN_CACHE_TTL_SECONDS: int(60, 0),
+  /** Ingress: most tokens kept in memory (least recently used go first). */
+  TOKEN_CACHE_MAX_ENTRIES: int(10_000, 1),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
   DEFAULT_DAILY_QUOTA: int(10_000, 0),
   DIALER_HOST: z.string().default("0.0.0.0"),

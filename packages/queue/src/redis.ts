@@ -6,6 +6,11 @@ export interface RedisConnectionOptions {
   /** Workers block on Redis: BullMQ demands maxRetriesPerRequest null for them. */
   role: "worker" | "client";
   name?: string;
+  /**
+   * Send the commands issued in one event-loop turn as one pipelined write (ioredis enableAutoPipelining):
+   * under load, far fewer socket writes and reads per command. Off unless asked for.
+   */
+  autoPipelining?: boolean;
 }
 
 /**
@@ -18,6 +23,7 @@ export function createRedis(options: RedisConnectionOptions): Redis {
     connectTimeout: options.timeoutMs,
     lazyConnect: false,
     retryStrategy: (times) => Math.min(times * 200, 2000),
+    enableAutoPipelining: options.autoPipelining ?? false,
   };
   const redis =
     options.role === "worker"

@@ -1,12 +1,15 @@
 import type { Config } from "@inbound/config";
 import type { PrismaClient } from "@inbound/db";
 import type { SecretBox } from "@inbound/security";
+import type { OrgChangeNotifier } from "./org-changes";
 
 /** What a command needs at run time; created in main.ts once the arguments are known to be valid. */
 export interface CommandContext {
   config: Config;
   prisma: PrismaClient;
   secretBox: SecretBox;
+  /** After a committed change of an organisation's token, signing or quota: tells the ingress replicas. */
+  ingress: Pick<OrgChangeNotifier, "orgChanged">;
 }
 
 /** Every command prints exactly one JSON object with --json, or `text` for a person. */

@@ -89,7 +89,8 @@ describe("admin CLI entry point", () => {
       `cannot reach Postgres at DATABASE_URL=postgresql://postgres:***@127.0.0.1:${port}/inbound`,
     );
     expect(unreachableMessage).not.toContain("hunter2");
-    expect(unreachable.ms).toBeLessThan(10_000);
+    // A bound against hanging, not a speed target: a closed port must not wait for any timeout.
+    expect(unreachable.ms).toBeLessThan(30_000);
 
     expect(expectFailure(noSuchDatabase, 1)).toMatch(/DATABASE_URL=.*no_such_database refused the connection: .*does not exist/);
     expect(expectFailure(notMigrated, 1)).toMatch(/DATABASE_URL=.* is not migrated: run `pnpm db:migrate`/);

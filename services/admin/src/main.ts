@@ -4,11 +4,13 @@ import { SecretBox } from "@inbound/security";
 import { parseCommandLine } from "./args";
 import { COMMANDS } from "./commands";
 import { describeError, EXIT_OK } from "./errors";
+import { createOrgChangeNotifier, type OrgChangeNotifier } from "./org-changes";
 
 /** `pnpm admin <command> … [--json]`: one JSON object (or text) on stdout, or one `admin: …` line on stderr. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let config: Config | undefined;
   let database: Database | undefined;
+  let ingress: OrgChangeNotifier | undefined;
   try {
     const commandLine = parseCommandLine(COMMANDS, argv);
     if (commandLine.kind === "help") {
@@ -22,7 +24,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       timeoutMs: config.DATABASE_TIMEOUT_MS,
       applicationName: "inbound-admin",
     });
-    const output = await commandLine.run({ config, prisma: database.prisma, secretBox: new SecretBox(config.SECRETS_KEY) });
+    ingress = createOrgChangeNotifier({
+      redisUrl: config.REDIS_URL,
+      redisPrefix: config.REDIS_PREFIX,
+      timeoutMs: config.REDIS_TIMEOUT_MS,
+      cacheTtlSeconds: config.TOKEN_CACHE_TTL_SECONDS,
+    });
+    const output = await commandLine.run({
+      config,
+      prisma: database.prisma,
+      secretBox: new SecretBox(config.SECRETS_KEY),
+      ingress,
+    });
     await write(process.stdout, commandLine.json ? `${JSON.stringify(output.json)}\n` : `${output.text}\n`);
     return EXIT_OK;
   } catch (error) {
@@ -30,6 +43,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     await write(process.stderr, `admin: ${message}\n`);
     return exitCode;
   } finally {
+    await ingress?.close();
     await database?.close();
   }
 }

@@ -28,7 +28,13 @@ async function main(): Promise<void> {
     timeoutMs: config.DATABASE_TIMEOUT_MS,
     applicationName: "ingress",
   });
-  const redis = createRedis({ url: config.REDIS_URL, timeoutMs: config.REDIS_TIMEOUT_MS, role: "client", name: "ingress" });
+  const redis = createRedis({
+    url: config.REDIS_URL,
+    timeoutMs: config.REDIS_TIMEOUT_MS,
+    role: "client",
+    name: "ingress",
+    autoPipelining: true,
+  });
   const queues = createQueues(redis, config.REDIS_PREFIX);
   const app = createIngressApp({ config, db, redis, queues, logger, registry: new Registry() });
   const running = await listen(app, { host: config.INGRESS_HOST, port: config.INGRESS_PORT });

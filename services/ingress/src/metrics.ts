@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Histogram, type Registry } from "prom-client";
+import type { TokenCacheResult } from "./pipeline/authenticate";
 
 export interface IngressMetrics {
   registry: Registry;
@@ -9,10 +10,18 @@ export interface IngressMetrics {
   outcomes: Counter<"action" | "code">;
   creditsRefused: Counter;
   quotaRefused: Counter;
+  /** What the token cache did, per request: hit, miss, stale (epoch changed), recheck (a refusal confirmed). */
+  tokenCache: Record<TokenCacheResult, Counter.Internal>;
 }
 
 export function createIngressMetrics(registry: Registry): IngressMetrics {
   collectDefaultMetrics({ register: registry });
+  const tokenCache = new Counter({
+    name: "ingress_token_cache_total",
+    help: "Token cache per request: hit, miss, stale (an admin change seen through the epoch), recheck (a refusal confirmed against Postgres)",
+    labelNames: ["result"],
+    registers: [registry],
+  });
   return {
     registry,
     requests: new Counter({
@@ -44,5 +53,11 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
       help: "Requests refused because the daily quota was used up (429)",
       registers: [registry],
     }),
+    tokenCache: {
+      hit: tokenCache.labels("hit"),
+      miss: tokenCache.labels("miss"),
+      stale: tokenCache.labels("stale"),
+      recheck: tokenCache.labels("recheck"),
+    },
   };
 }

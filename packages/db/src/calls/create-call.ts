@@ -20,73 +20,99 @@ export type CreateCallResult =
   | { outcome: "agent_not_found" }
   | { outcome: "insufficient_credits"; balance: number };
 
-// $1 call id, $2 org, $3 agent, $4 number, $5 name, $6 email, $7 additional_info, $8 cost, $9 request id,
-// $10 idempotency key, $11 stored status, $12 stored body.
-const CREATE_QUEUED_CALL = `
-  WITH agent AS (
-    SELECT id FROM agents WHERE id = $3 AND org_id = $2
+// $1: the batch as a JSON array of items (see toRow); one parameter, whatever the batch size.
+const CREATE_QUEUED_CALLS = `
+  WITH input AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
+      ord int, call_id text, org_id text, agent_id text, contact_number text, contact_name text, contact_email text,
+      additional_info jsonb, cost int, request_id text, idem_key text, idem_status int, idem_body jsonb)
+  ), valid AS (
+    -- The agent must be the organisation's own; per organisation, the running total of the costs, in order.
+    SELECT i.*, sum(i.cost) OVER (PARTITION BY i.org_id ORDER BY i.ord) AS needed
+    FROM input i
+    WHERE EXISTS (SELECT 1 FROM agents a WHERE a.id = i.agent_id AND a.org_id = i.org_id)
+  ), orgs AS (
+    -- Locked in id order (concurrent batches cannot deadlock); FOR UPDATE reads the latest committed balance.
+    SELECT o.id, o.credits FROM organizations o
+    WHERE o.id IN (SELECT org_id FROM valid)
+    ORDER BY o.id
+    FOR UPDATE OF o
+  ), taken AS (
+    SELECT v.* FROM valid v JOIN orgs o ON o.id = v.org_id WHERE v.needed <= o.credits
   ), debit AS (
-    UPDATE organizations SET credits = credits - $8::int
-    WHERE id = $2 AND credits >= $8::int AND EXISTS (SELECT 1 FROM agent)
-    RETURNING id
+    UPDATE organizations o SET credits = orgs.credits - t.total
+    FROM orgs JOIN (SELECT org_id, sum(cost)::int AS total FROM taken GROUP BY org_id) t ON t.org_id = orgs.id
+    WHERE o.id = orgs.id
+    RETURNING o.id, o.credits
   ), created AS (
     INSERT INTO calls (id, org_id, agent_id, status, contact_number, contact_name, contact_email, additional_info,
       credits_reserved, request_id)
-    SELECT $1, debit.id, $3, 'queued'::call_status, $4, $5::text, $6::text, $7::jsonb, $8::int, $9::text
-    FROM debit
+    SELECT call_id, org_id, agent_id, 'queued'::call_status, contact_number, contact_name, contact_email,
+      additional_info, cost, request_id
+    FROM taken
     RETURNING id
   ), event AS (
     INSERT INTO call_events (call_id, from_status, to_status, detail)
     SELECT id, NULL, 'queued'::call_status, 'created' FROM created
   ), stored AS (
-    UPDATE idempotency_records SET response_status = $11::int, response_body = $12::jsonb, locked_until = now()
-    WHERE $10::text IS NOT NULL AND org_id = $2 AND key = $10::text AND EXISTS (SELECT 1 FROM created)
+    UPDATE idempotency_records r SET response_status = t.idem_status, response_body = t.idem_body, locked_until = now()
+    FROM taken t
+    WHERE t.idem_key IS NOT NULL AND r.org_id = t.org_id AND r.key = t.idem_key
   )
-  SELECT
-    EXISTS (SELECT 1 FROM created) AS created,
-    EXISTS (SELECT 1 FROM agent) AS agent_exists,
-    (SELECT credits FROM organizations WHERE id = $2) AS balance`;
+  SELECT i.ord, t.ord IS NOT NULL AS created, v.ord IS NOT NULL AS agent_exists, COALESCE(d.credits, o.credits) AS balance
+  FROM input i
+  LEFT JOIN valid v ON v.ord = i.ord
+  LEFT JOIN taken t ON t.ord = i.ord
+  LEFT JOIN orgs o ON o.id = i.org_id
+  LEFT JOIN debit d ON d.id = i.org_id
+  ORDER BY i.ord`;
+
+function toRow(input: CreateCallInput, ord: number) {
+  return {
+    ord,
+    call_id: input.callId,
+    org_id: input.orgId,
+    agent_id: input.agentId,
+    contact_number: input.contactNumber,
+    contact_name: input.contactName ?? null,
+    contact_email: input.contactEmail ?? null,
+    additional_info: input.additionalInfo ?? null,
+    cost: input.cost,
+    request_id: input.requestId ?? null,
+    idem_key: input.idempotency?.key ?? null,
+    idem_status: input.idempotency?.status ?? null,
+    idem_body: input.idempotency?.body ?? null,
+  };
+}
 
 /**
- * ONE statement: debit the cost from the organisation only if it can pay and the agent is its own, insert
- * the call `queued` with its first event, and (when keyed) store the 201 response for replays. The
- * conditional debit serialises concurrent creates on the organisation row, so credits never go negative.
+ * ONE statement for a whole batch of creates, of one or several organisations: each call is created only if
+ * its agent is its organisation's own and the organisation can pay for it (in the batch's order), with its
+ * debit, its first event and (when keyed) its stored 201. Every organisation row is locked once per batch,
+ * so concurrent creates of one organisation cost one row lock, one update and one commit per batch, not
+ * per call; credits never go negative. Results come back in the order of the inputs.
  */
-export async function createQueuedCall(client: SqlClient, input: CreateCallInput): Promise<CreateCallResult> {
-  const rows = await runSql<{ created: boolean; agent_exists: boolean; balance: number | null }>(
+export async function createQueuedCalls(client: SqlClient, inputs: readonly CreateCallInput[]): Promise<CreateCallResult[]> {
+  if (inputs.length === 0) return [];
+  const rows = await runSql<{ ord: number; created: boolean; agent_exists: boolean; balance: number | null }>(
     client,
-    "ingress_create_queued_call",
-    CREATE_QUEUED_CALL,
-    [
-      input.callId,
-      input.orgId,
-      input.agentId,
-      input.contactNumber,
-      input.contactName ?? null,
-      input.contactEmail ?? null,
-      input.additionalInfo == null ? null : JSON.stringify(input.additionalInfo),
-      input.cost,
-      input.requestId ?? null,
-      input.idempotency?.key ?? null,
-      input.idempotency?.status ?? null,
-      input.idempotency ? JSON.stringify(input.idempotency.body) : null,
-    ],
+    "ingress_create_queued_calls",
+    CREATE_QUEUED_CALLS,
+    [JSON.stringify(inputs.map(toRow))],
   );
-  const row = rows[0];
-  if (row?.created) return { outcome: "created" };
-  if (!row?.agent_exists) return { outcome: "agent_not_found" };
-  let balance = row.balance ?? 0;
-  if (balance >= input.cost) {
-    // The snapshot predates a concurrent debit that left too little: report the balance as it is now.
-    const latest = await runSql<{ credits: number }>(
-      client,
-      "ingress_org_credits",
-      "SELECT credits FROM organizations WHERE id = $1",
-      [input.orgId],
-    );
-    balance = latest[0]?.credits ?? 0;
-  }
-  return { outcome: "insufficient_credits", balance };
+  return inputs.map((_, ord) => {
+    const row = rows[ord];
+    if (row?.ord !== ord) throw new Error(`create batch: no result for item ${ord}`);
+    if (row.created) return { outcome: "created" };
+    if (!row.agent_exists) return { outcome: "agent_not_found" };
+    return { outcome: "insufficient_credits", balance: row.balance ?? 0 };
+  });
+}
+
+/** One create: see createQueuedCalls. */
+export async function createQueuedCall(client: SqlClient, input: CreateCallInput): Promise<CreateCallResult> {
+  const [result] = await createQueuedCalls(client, [input]);
+  return result as CreateCallResult;
 }
 
 const UNDO_QUEUED_CALL = `

@@ -12,8 +12,9 @@ const set: Command = {
   prepare(values) {
     const orgId = required(values, "org");
     const daily = parseInteger("daily", required(values, "daily"), 0);
-    return async ({ prisma }) => {
+    return async ({ prisma, ingress }) => {
       const result = await setDailyQuota(prisma, { orgId, daily });
+      await ingress.orgChanged(orgId);
       return { json: result, text: `Daily quota of ${orgId} is now ${result.daily_quota} requests per UTC day.` };
     };
   },

@@ -10,8 +10,9 @@ const enable: Command = {
   options: orgOption,
   prepare(values) {
     const orgId = required(values, "org");
-    return async ({ prisma, secretBox }) => {
+    return async ({ prisma, secretBox, ingress }) => {
       const enabled = await enableSigning(prisma, secretBox, orgId);
+      await ingress.orgChanged(orgId);
       return {
         json: enabled,
         text: [
@@ -30,8 +31,9 @@ const disable: Command = {
   options: orgOption,
   prepare(values) {
     const orgId = required(values, "org");
-    return async ({ prisma }) => {
+    return async ({ prisma, ingress }) => {
       const disabled = await disableSigning(prisma, orgId);
+      await ingress.orgChanged(orgId);
       return {
         json: { org_id: orgId, ...disabled },
         text: `Signature verification is off for ${orgId}; its signing secrets are deleted.`,
@@ -50,8 +52,9 @@ const rotate: Command = {
   prepare(values) {
     const orgId = required(values, "org");
     const graceMinutes = optionalInteger(values, "grace-minutes", 0) ?? 0;
-    return async ({ prisma, secretBox }) => {
+    return async ({ prisma, secretBox, ingress }) => {
       const rotated = await rotateSigning(prisma, secretBox, { orgId, graceMinutes });
+      await ingress.orgChanged(orgId);
       return {
         json: rotated,
         text: [

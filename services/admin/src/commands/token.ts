@@ -9,8 +9,9 @@ const rotate: Command = {
   options: { org: { value: "ID", description: "organisation id (org_…)", required: true } },
   prepare(values) {
     const orgId = required(values, "org");
-    return async ({ prisma, config }) => {
+    return async ({ prisma, config, ingress }) => {
       const rotated = await rotateWebhookToken(prisma, orgId);
+      await ingress.orgChanged(orgId);
       return {
         json: rotated,
         text: [

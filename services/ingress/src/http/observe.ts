@@ -4,6 +4,17 @@ import type { NextFunction, Request, Response } from "express";
 import type { IngressMetrics } from "../metrics";
 import { type RequestContext, requestContext } from "./context";
 
+interface AccessLine {
+  request_id: string;
+  method: string;
+  route: string;
+  status: number;
+  duration_ms: number;
+  org_id?: string;
+  action?: string;
+  code?: string;
+}
+
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
@@ -11,6 +22,9 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * finish one JSON access-log line and the HTTP metrics. Never the URL (it holds the token), headers or body.
  */
 export function observe(logger: Logger, metrics: IngressMetrics, webhookRoute: string) {
+  // The access line's fields are fixed and none of them is sensitive (no URL, header, body or token), so
+  // the redaction pass, which walks all 60 redact paths on every line, is skipped: it was most of the line's CPU.
+  const accessLog = logger.child({}, { redact: [] });
   return (req: Request, res: Response, next: NextFunction): void => {
     const sent = req.headers["x-request-id"];
     const requestId = typeof sent === "string" && SANE_REQUEST_ID.test(sent) ? sent : randomUUID();
@@ -32,19 +46,17 @@ export function observe(logger: Logger, metrics: IngressMetrics, webhookRoute: s
       if (route === webhookRoute) {
         metrics.outcomes.inc({ action: c.action ?? "unknown", code: c.code ?? (status < 400 ? "ok" : "unknown") });
       }
-      logger.info(
-        {
-          request_id: c.requestId,
-          method: req.method,
-          route,
-          status,
-          duration_ms: Math.round(seconds * 1e5) / 100,
-          ...(c.orgId ? { org_id: c.orgId } : {}),
-          ...(c.action ? { action: c.action } : {}),
-          ...(c.code ? { code: c.code } : {}),
-        },
-        "request",
-      );
+      const line: AccessLine = {
+        request_id: c.requestId,
+        method: req.method,
+        route,
+        status,
+        duration_ms: Math.round(seconds * 1e5) / 100,
+      };
+      if (c.orgId) line.org_id = c.orgId;
+      if (c.action) line.action = c.action;
+      if (c.code) line.code = c.code;
+      accessLog.info(line, "request");
     };
     res.on("finish", done);
     res.on("close", done);

@@ -1,6 +1,5 @@
-import { setDailyQuota } from "@inbound/db";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
-import { createBody, createTestOrg, startIngress, type TestIngress } from "../test-support/harness";
+import { admin, createBody, createTestOrg, startIngress, type TestIngress } from "../test-support/harness";
 
 let suite: SuiteEnv;
 let now = Date.parse("2030-03-14T23:59:00.000Z");
@@ -53,17 +52,19 @@ test("every authenticated response carries the IETF RateLimit fields; over quota
   expect(tomorrow.headers.ratelimit).toBe('"daily";r=2;t=86399');
 });
 
-test("quotas are per organisation, and a raised quota applies at once", async () => {
+test("quotas are per organisation, and a quota raised with pnpm admin applies at once on every replica", async () => {
   now = Date.parse("2030-06-01T12:00:00.000Z");
   const small = await createTestOrg(suite.db, { dailyQuota: 1 });
   const other = await createTestOrg(suite.db, { dailyQuota: 1 });
   expect((await a.hook(small.token, createBody(small.agentId))).status).toBe(201);
   expect((await a.hook(small.token, createBody(small.agentId))).status).toBe(429);
+  expect((await b.hook(small.token, createBody(small.agentId))).status).toBe(429);
   expect((await a.hook(other.token, createBody(other.agentId))).status).toBe(201);
-  await setDailyQuota(suite.db.prisma, { orgId: small.orgId, daily: 5 });
-  const res = await b.hook(small.token, createBody(small.agentId));
+  await admin(suite, ["quota", "set", "--org", small.orgId, "--daily", "5"]);
+  const res = await a.hook(small.token, createBody(small.agentId));
   expect(res.status).toBe(201);
-  expect(res.headers.ratelimit).toBe('"daily";r=2;t=43200');
+  expect(res.headers.ratelimit).toBe('"daily";r=1;t=43200');
+  expect((await b.hook(small.token, createBody(small.agentId))).headers.ratelimit).toBe('"daily";r=0;t=43200');
 });
 
 test("requests refused before authentication do not count, and carry no RateLimit fields", async () => {

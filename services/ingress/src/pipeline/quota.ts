@@ -1,5 +1,3 @@
-import type { Redis } from "ioredis";
-
 export interface QuotaState {
   limit: number;
   used: number;
@@ -9,38 +7,41 @@ export interface QuotaState {
   exceeded: boolean;
 }
 
-const DAY_MS = 86_400_000;
-
-// INCR, and EXPIRE on the first count of the day: atomic, and one command (a MULTI costs ioredis far more CPU).
-const QUOTA_SCRIPT = `local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n`;
-
-type QuotaRedis = Redis & { inboundDailyQuota(key: string, ttlSeconds: number): Promise<number> };
-
-/** Registers the counter script on the connection (EVALSHA, falling back to EVAL once per connection). */
-export function installQuotaCommand(redis: Redis): void {
-  if (typeof (redis as unknown as Partial<QuotaRedis>).inboundDailyQuota !== "function") {
-    redis.defineCommand("inboundDailyQuota", { numberOfKeys: 1, lua: QUOTA_SCRIPT });
-  }
+export interface QuotaWindow {
+  /** The UTC day, YYYYMMDD. */
+  day: string;
+  /** Seconds until the next 00:00 UTC (at least 1). */
+  resetSeconds: number;
 }
 
-/** Counts one request against the organisation's daily quota: ONE round trip. */
-export async function consumeDailyQuota(
-  redis: Redis,
-  input: { prefix: string; orgId: string; limit: number; nowMs: number },
-): Promise<QuotaState> {
-  const { nowMs } = input;
-  const day = new Date(nowMs).toISOString().slice(0, 10).replaceAll("-", "");
-  const resetSeconds = Math.max(1, Math.ceil((Math.floor(nowMs / DAY_MS + 1) * DAY_MS - nowMs) / 1000));
-  const key = `${input.prefix}:quota:${input.orgId}:${day}`;
-  const used = Number(await (redis as unknown as QuotaRedis).inboundDailyQuota(key, resetSeconds + 3600));
+const DAY_MS = 86_400_000;
+
+let lastDay = { index: Number.NaN, name: "" };
+
+export function quotaWindow(nowMs: number): QuotaWindow {
+  const index = Math.floor(nowMs / DAY_MS);
+  // Formatted once per day, not once per request.
+  if (index !== lastDay.index) lastDay = { index, name: new Date(index * DAY_MS).toISOString().slice(0, 10).replaceAll("-", "") };
+  const resetSeconds = Math.max(1, Math.ceil(((index + 1) * DAY_MS - nowMs) / 1000));
+  return { day: lastDay.name, resetSeconds };
+}
+
+/** The organisation's counter of the day; it expires an hour after the day ends. */
+export function quotaKey(prefix: string, orgId: string, window: QuotaWindow): string {
+  return `${prefix}:quota:${orgId}:${window.day}`;
+}
+
+export function quotaTtlSeconds(window: QuotaWindow): number {
+  return window.resetSeconds + 3600;
+}
+
+export function quotaState(limit: number, used: number, window: QuotaWindow): QuotaState {
   return {
-    limit: input.limit,
+    limit,
     used,
-    remaining: Math.max(0, input.limit - used),
-    resetSeconds,
-    exceeded: used > input.limit,
+    remaining: Math.max(0, limit - used),
+    resetSeconds: window.resetSeconds,
+    exceeded: used > limit,
   };
 }
 

@@ -1,9 +1,10 @@
+import { once } from "node:events";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { createAgent, createOrganization, type Database } from "@inbound/db";
 import { createLogger } from "@inbound/logging";
-import { createQueues, type Queues } from "@inbound/queue";
+import { createQueues, createRedis, type Queues } from "@inbound/queue";
 import { loadConfig } from "@inbound/config";
-import type { SuiteEnv } from "@inbound/testing";
+import { type SuiteEnv, startProcess } from "@inbound/testing";
 import type { Express } from "express";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
@@ -96,7 +97,9 @@ export async function startIngress(suite: SuiteEnv, options: StartOptions = {}):
   const config = loadConfig({ ...suite.env, LOG_LEVEL: "info", ...(options.config ?? {}) });
   const logs: string[] = [];
   const logger = createLogger({ level: "info", name: "ingress" }, { write: (line: string) => void logs.push(line) });
-  const redis = options.redis ?? suite.redis;
+  // Like main.ts: a client connection of its own, auto-pipelined.
+  const ownRedis = options.redis ? undefined : await connectRedis(config.REDIS_URL, config.REDIS_TIMEOUT_MS);
+  const redis = options.redis ?? (ownRedis as Redis);
   const ownQueues = options.queues ? undefined : createQueues(redis, config.REDIS_PREFIX);
   const queues = options.queues ?? (ownQueues as Queues);
   const registry = new Registry();
@@ -114,8 +117,29 @@ export async function startIngress(suite: SuiteEnv, options: StartOptions = {}):
     async close() {
       await running.close(1000);
       await ownQueues?.close();
+      await ownRedis?.quit().catch(() => undefined);
+      ownRedis?.disconnect();
     },
   };
+}
+
+async function connectRedis(url: string, timeoutMs: number): Promise<Redis> {
+  const redis = createRedis({ url, timeoutMs, role: "client", name: "ingress-test", autoPipelining: true });
+  // A client connection refuses commands until it is ready (no offline queue).
+  if (redis.status !== "ready") await once(redis, "ready");
+  return redis;
+}
+
+/**
+ * Runs the real admin CLI (`pnpm admin … --json`) against the suite's Postgres and Redis: the path that
+ * changes an organisation AND tells the ingress replicas. Returns its JSON output; throws if it failed.
+ */
+export async function admin(suite: SuiteEnv, args: string[]): Promise<Record<string, unknown>> {
+  const proc = startProcess("services/admin/src/main.ts", suite.env, [...args, "--json"]);
+  const { code } = await proc.exited;
+  const output = proc.output().trim();
+  if (code !== 0) throw new Error(`admin ${args.join(" ")} exited ${code}: ${output}`);
+  return JSON.parse(output.split("\n").pop() as string) as Record<string, unknown>;
 }
 
 export interface TestOrg {

@@ -1,5 +1,5 @@
 import type { Config } from "@inbound/config";
-import type { Database, SqlClient } from "@inbound/db";
+import type { CreateCallInput, CreateCallResult, Database, SqlClient } from "@inbound/db";
 import type { Logger } from "@inbound/logging";
 import type { Queues } from "@inbound/queue";
 import type { IngressMetrics } from "../metrics";
@@ -9,6 +9,8 @@ export interface ActionDeps {
   db: Database;
   /** Where the hot-path statements run: the pg pool behind Prisma, as named prepared statements. */
   sql: SqlClient;
+  /** call.create's statement (createQueuedCalls), batched with the creates running at the same time. */
+  createQueuedCall: (input: CreateCallInput) => Promise<CreateCallResult>;
   queues: Queues;
   logger: Logger;
   metrics: IngressMetrics;

@@ -1,5 +1,5 @@
 import { ApiError, type CreateCallData, newId } from "@inbound/contracts";
-import { createQueuedCall, undoQueuedCall } from "@inbound/db";
+import { undoQueuedCall } from "@inbound/db";
 import { enqueueCall } from "@inbound/queue";
 import { serviceUnavailable, withTimeout } from "../http/unavailable";
 import type { ActionContext, ActionDeps, ActionResult } from "./action";
@@ -17,7 +17,7 @@ export async function createCall(deps: ActionDeps, ctx: ActionContext, data: Cre
   const callId = newId("call");
   const body = { success: true, call_id: callId, status: "queued", message: CALL_QUEUED_MESSAGE };
 
-  const outcome = await createQueuedCall(deps.sql, {
+  const outcome = await deps.createQueuedCall({
     callId,
     orgId: ctx.orgId,
     agentId: data.agent_id,

@@ -1,0 +1,116 @@
+import { newId } from "@inbound/contracts";
+import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
+import { createAgent, createOrganization } from "../admin/organizations";
+import { claimIdempotencyKey } from "../ingress/idempotency";
+import { type CreateCallInput, createQueuedCalls } from "./create-call";
+
+let suite: SuiteEnv;
+beforeAll(async () => {
+  suite = await createSuiteEnv();
+});
+afterAll(() => suite.close());
+
+async function org(credits: number) {
+  const { org_id } = await createOrganization(suite.db.prisma, { name: "T", credits, dailyQuota: 100 });
+  const { agent_id } = await createAgent(suite.db.prisma, { orgId: org_id, name: "A" });
+  return { orgId: org_id, agentId: agent_id };
+}
+
+const input = (o: { orgId: string; agentId: string }, extra: Partial<CreateCallInput> = {}): CreateCallInput => ({
+  callId: newId("call"),
+  orgId: o.orgId,
+  agentId: o.agentId,
+  contactNumber: "+14155552671",
+  contactName: "Asha Rao",
+  additionalInfo: { crm_id: "A-1", note: null },
+  cost: 1,
+  requestId: "req-batch",
+  ...extra,
+});
+
+const credits = async (orgId: string) => (await suite.db.prisma.organization.findUniqueOrThrow({ where: { id: orgId } })).credits;
+const calls = (orgId: string) => suite.db.prisma.call.findMany({ where: { orgId }, include: { events: true } });
+
+// The statement runs on the pg pool (the ingress) and through Prisma (tests of other services).
+describe.each([
+  ["the pg pool", () => suite.db.pool],
+  ["Prisma", () => suite.db.prisma],
+] as const)("createQueuedCalls on %s", (_name, client) => {
+  test("one statement, several organisations: in order, each call only if its agent is its own and its organisation can pay", async () => {
+    const [a, b, c] = await Promise.all([org(2), org(5), org(1)]);
+    const inputs = [
+      input(a),
+      input(b, { agentId: a.agentId }), // another organisation's agent
+      input(a, { contactName: null, contactEmail: "x@example.com", additionalInfo: null }),
+      input(a), // a has paid for two already
+      input(c, { cost: 2 }), // costs more than c has
+      input(b),
+    ];
+    const results = await createQueuedCalls(client(), inputs);
+    expect(results).toEqual([
+      { outcome: "created" },
+      { outcome: "agent_not_found" },
+      { outcome: "created" },
+      { outcome: "insufficient_credits", balance: 0 },
+      { outcome: "insufficient_credits", balance: 1 },
+      { outcome: "created" },
+    ]);
+    expect([await credits(a.orgId), await credits(b.orgId), await credits(c.orgId)]).toEqual([0, 4, 1]);
+
+    const created = await calls(a.orgId);
+    expect(created.map((c) => c.id).sort()).toEqual([inputs[0]?.callId, inputs[2]?.callId].sort());
+    const second = created.find((c) => c.id === inputs[2]?.callId);
+    expect(second).toMatchObject({
+      status: "queued",
+      contactName: null,
+      contactEmail: "x@example.com",
+      additionalInfo: null,
+      creditsReserved: 1,
+      requestId: "req-batch",
+    });
+    expect(created.find((c) => c.id === inputs[0]?.callId)?.additionalInfo).toEqual({ crm_id: "A-1", note: null });
+    for (const call of created) expect(call.events.map((e) => [e.fromStatus, e.toStatus])).toEqual([[null, "queued"]]);
+    expect(await calls(c.orgId)).toHaveLength(0);
+  });
+
+  test("a keyed create stores its 201 in the same statement; an unpaid one leaves the claim to its caller", async () => {
+    const a = await org(1);
+    for (const key of ["k1", "k2"]) {
+      const claim = await claimIdempotencyKey(client(), {
+        orgId: a.orgId,
+        key,
+        requestHash: "h",
+        lockSeconds: 60,
+        ttlSeconds: 3600,
+      });
+      expect(claim.state).toBe("claimed");
+    }
+    const body = (id: string) => ({ success: true, call_id: id, status: "queued" });
+    const [first, second] = [input(a), input(a)];
+    const results = await createQueuedCalls(client(), [
+      { ...(first as CreateCallInput), idempotency: { key: "k1", status: 201, body: body(first?.callId as string) } },
+      { ...(second as CreateCallInput), idempotency: { key: "k2", status: 201, body: body(second?.callId as string) } },
+    ]);
+    expect(results.map((r) => r.outcome)).toEqual(["created", "insufficient_credits"]);
+    const records = await suite.db.prisma.idempotencyRecord.findMany({ where: { orgId: a.orgId }, orderBy: { key: "asc" } });
+    expect(records.map((r) => [r.key, r.responseStatus, r.responseBody])).toEqual([
+      ["k1", 201, body(first?.callId as string)],
+      ["k2", null, null],
+    ]);
+  });
+});
+
+test("concurrent batches over the same organisations, in any order: no deadlock, no overdraft, exact balances", async () => {
+  const [a, b] = await Promise.all([org(30), org(30)]);
+  const batch = (first: typeof a, then: typeof a) =>
+    createQueuedCalls(suite.db.pool, [input(first), input(then), input(first), input(then)]);
+  const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? batch(a, b) : batch(b, a))));
+  const created = results.flat().filter((r) => r.outcome === "created").length;
+  expect(created).toBe(40);
+  expect([await credits(a.orgId), await credits(b.orgId)]).toEqual([10, 10]);
+
+  const more = await Promise.all(Array.from({ length: 8 }, () => batch(a, b)));
+  expect(more.flat().filter((r) => r.outcome === "created")).toHaveLength(20);
+  expect([await credits(a.orgId), await credits(b.orgId)]).toEqual([0, 0]);
+  expect((await calls(a.orgId)).length + (await calls(b.orgId)).length).toBe(60);
+});

@@ -1,0 +1,89 @@
+/** A signing secret, opened, with the end of its grace period (ms since the epoch; null for the current one). */
+export interface OpenedSecret {
+  secret: string;
+  expiresAtMs: number | null;
+}
+
+/** What authentication needs about a token's organisation, as read from Postgres. */
+export interface OrgEntry {
+  orgId: string;
+  dailyQuota: number;
+  signatureVerification: boolean;
+  secrets: OpenedSecret[];
+  /**
+   * The organisation's epoch (Redis) read BEFORE this copy was read from Postgres: any later admin change
+   * bumps the epoch after its commit, so a copy whose epoch still matches is current. Null: not cacheable.
+   */
+  epoch: string | null;
+}
+
+interface Slot {
+  entry: OrgEntry;
+  expiresAtMs: number;
+}
+
+/**
+ * Token hash → organisation, bounded (least recently used go first) and with a TTL as a backstop (an
+ * expired copy is not served, but its slot still says which organisation the token belongs to). The
+ * epoch check on every request is what keeps it correct; `clear()` forgets everything and makes loads that
+ * started before it unable to store what they read (a Redis restart may have lost the epochs they hold).
+ */
+export class OrgCache {
+  private readonly slots = new Map<string, Slot>();
+  private generationCounter = 0;
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly ttlMs: number,
+  ) {}
+
+  get enabled(): boolean {
+    return this.ttlMs > 0;
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** Changes on every clear(): a load notes it when it starts and hands it back to set(). */
+  get generation(): number {
+    return this.generationCounter;
+  }
+
+  /** The cached copy, unless its TTL has run out. */
+  get(tokenHash: string, nowMs: number): OrgEntry | undefined {
+    const slot = this.slots.get(tokenHash);
+    if (!slot || slot.expiresAtMs <= nowMs) return undefined;
+    // Most recently used last: Map keeps insertion order.
+    this.slots.delete(tokenHash);
+    this.slots.set(tokenHash, slot);
+    return slot.entry;
+  }
+
+  set(tokenHash: string, entry: OrgEntry, nowMs: number, generation: number): void {
+    if (!this.enabled || entry.epoch === null || generation !== this.generationCounter) return;
+    this.slots.delete(tokenHash);
+    this.slots.set(tokenHash, { entry, expiresAtMs: nowMs + this.ttlMs });
+    while (this.slots.size > this.maxEntries) {
+      const oldest = this.slots.keys().next().value as string;
+      this.slots.delete(oldest);
+    }
+  }
+
+  /**
+   * The organisation of a token seen before, even if its copy expired: a token never changes organisation,
+   * so a reload can read the epoch at once instead of asking Postgres first which organisation it is.
+   */
+  knownOrgId(tokenHash: string): string | undefined {
+    return this.slots.get(tokenHash)?.entry.orgId;
+  }
+
+  delete(tokenHash: string): void {
+    this.slots.delete(tokenHash);
+  }
+
+  clear(): void {
+    this.generationCounter += 1;
+    this.slots.clear();
+  }
+}
