@@ -10,7 +10,7 @@ export interface IngressMetrics {
   outcomes: Counter<"action" | "code">;
   creditsRefused: Counter;
   quotaRefused: Counter;
-  /** What the token cache did, per request: hit, miss, stale (epoch changed), recheck (a refusal confirmed). */
+  /** What the token cache did: per request hit, miss, stale (epoch changed), recheck (a refusal confirmed); stored. */
   tokenCache: Record<TokenCacheResult, Counter.Internal>;
 }
 
@@ -18,7 +18,7 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
   collectDefaultMetrics({ register: registry });
   const tokenCache = new Counter({
     name: "ingress_token_cache_total",
-    help: "Token cache per request: hit, miss, stale (an admin change seen through the epoch), recheck (a refusal confirmed against Postgres)",
+    help: "Token cache: per request hit, miss, stale (an admin change seen through the epoch), recheck (a refusal confirmed against Postgres); stored: copies cached",
     labelNames: ["result"],
     registers: [registry],
   });
@@ -58,6 +58,7 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
       miss: tokenCache.labels("miss"),
       stale: tokenCache.labels("stale"),
       recheck: tokenCache.labels("recheck"),
+      stored: tokenCache.labels("stored"),
     },
   };
 }

@@ -13,6 +13,8 @@ import {
   startIngress,
   type TestIngress,
   type TestOrg,
+  tokenCacheCounts,
+  untilCached,
 } from "../test-support/harness";
 
 const run = promisify(execFile);
@@ -48,6 +50,13 @@ async function signedOrg(): Promise<TestOrg & { secret: string }> {
 }
 
 const payloadFor = (org: TestOrg) => JSON.stringify(createBody(org.agentId, { contact_number: phoneNumber() }));
+
+/** A 201 from a replica that had not seen the token, then the wait until it has cached the organisation. */
+async function cachedAfter(replica: TestIngress, request: () => Promise<{ status: number }>) {
+  const stored = (await tokenCacheCounts(replica)).stored ?? 0;
+  expect((await request()).status).toBe(201);
+  await untilCached(replica, stored + 1);
+}
 
 function expect401(res: { status: number; body: unknown; text: string }, code: string, ...secrets: string[]) {
   expect(res.status).toBe(401);
@@ -194,7 +203,7 @@ describe("signature verification", () => {
       return [payload, { "X-Inbound-Timestamp": ts, "X-Inbound-Signature": signPayload(secret, ts, payload) }] as const;
     };
     // Both replicas know the organisation (and its secret) before the rotation.
-    for (const replica of [a, b]) expect((await post(replica, org.token, ...signed(org.secret))).status).toBe(201);
+    for (const replica of [a, b]) await cachedAfter(replica, () => post(replica, org.token, ...signed(org.secret)));
 
     const { signing_secret: next } = (await admin(suite, ["signing", "rotate", "--org", org.orgId])) as {
       signing_secret: string;
@@ -207,7 +216,7 @@ describe("signature verification", () => {
 
   test("pnpm admin signing enable / disable take effect on the very next request on every replica", async () => {
     const org = await createTestOrg(suite.db, { credits: 100 });
-    for (const replica of [a, b]) expect((await post(replica, org.token, payloadFor(org))).status).toBe(201);
+    for (const replica of [a, b]) await cachedAfter(replica, () => post(replica, org.token, payloadFor(org)));
 
     const { signing_secret: secret } = (await admin(suite, ["signing", "enable", "--org", org.orgId])) as {
       signing_secret: string;
@@ -277,8 +286,7 @@ describe("tokens", () => {
 
   test("rotation (pnpm admin token rotate): the old token fails on the very next request on every replica, the new one works on every replica", async () => {
     const org = await createTestOrg(suite.db);
-    expect((await a.hook(org.token, createBody(org.agentId))).status).toBe(201);
-    expect((await b.hook(org.token, createBody(org.agentId))).status).toBe(201);
+    for (const replica of [a, b]) await cachedAfter(replica, () => replica.hook(org.token, createBody(org.agentId)));
 
     const { webhook_token: fresh } = (await admin(suite, ["token", "rotate", "--org", org.orgId])) as { webhook_token: string };
     expect(fresh).not.toBe(org.token);

@@ -11,9 +11,6 @@ import { type QuotaState, quotaKey, quotaState, quotaTtlSeconds, quotaWindow } f
 /** Generated tokens are whk_ + base64url; anything else cannot match and skips the database. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{8,128}$/;
 
-/** After this many epoch mismatches in one request (admin changes in a row), the freshest copy is used as is. */
-const MAX_STALE_ROUNDS = 3;
-
 export interface SignatureHeaders {
   timestamp: string | undefined;
   signature: string | undefined;
@@ -23,7 +20,8 @@ type SignatureVerdict =
   | { ok: true; matched?: string }
   | { ok: false; reason: "missing_signature" | "stale_timestamp" | "invalid_signature" };
 
-export type TokenCacheResult = "hit" | "miss" | "stale" | "recheck";
+/** Per request: hit, miss, stale (the epoch moved), recheck (a refusal confirmed); stored: a copy cached. */
+export type TokenCacheResult = "hit" | "miss" | "stale" | "recheck" | "stored";
 
 export interface AuthenticatorDeps {
   /** The token lookup (findWebhookOrgs on the pg pool, batched). */
@@ -39,6 +37,9 @@ export interface AuthenticatorDeps {
   onCache?: (result: TokenCacheResult) => void;
 }
 
+/** An admitted request, with the epoch its Redis call read (what is read from Postgres after it may be cached under it). */
+type Admission = Authenticated & { epoch: string };
+
 export interface Authenticated {
   org: OrgEntry;
   /** The replay-guard key this request set (signed requests only). */
@@ -48,14 +49,17 @@ export interface Authenticated {
 }
 
 /**
- * Token → organisation (from the cache, or Postgres), signature, then ONE Redis call that checks the cached
- * copy's epoch, sets the replay guard and counts the request against the daily quota. A copy whose epoch
- * no longer matches (an admin changed the token, signing or quota) is dropped and read again before
- * anything is written, so a rotation takes effect on the next request on every replica.
+ * Token → organisation, signature, then ONE Redis call that sets the replay guard and counts the request
+ * against the daily quota, and checks the epoch of a cached copy of the organisation: a copy whose epoch
+ * no longer matches (an admin changed the token, signing or quota) is dropped before anything is written
+ * and the request is decided on a fresh read, so a rotation takes effect on the next request on every
+ * replica. A request served from a fresh read caches the organisation in the background.
  */
 export function createAuthenticator(deps: AuthenticatorDeps) {
   const { toleranceSeconds, cache, redis, redisPrefix, clock } = deps;
   const onCache = deps.onCache ?? (() => undefined);
+  /** Tokens whose copy is being read for the cache (one read per token at a time). */
+  const refreshing = new Set<string>();
   installAdmitCommand(redis);
   // A Redis that restarted may have lost the epochs: nothing read before that may be served after it.
   redis.on("close", () => cache.clear());
@@ -66,68 +70,90 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
   return async function authenticate(token: string, headers: SignatureHeaders, rawBody: Buffer): Promise<Authenticated> {
     if (!TOKEN_SHAPE.test(token)) throw invalidToken();
     const tokenHash = hashWebhookToken(token);
-    let org = cache.get(tokenHash, clock());
-    let fromCache = org !== undefined;
-    if (cache.enabled) onCache(fromCache ? "hit" : "miss");
-    for (let round = 1; ; round++) {
-      if (!org) {
-        org = await load(tokenHash);
-        fromCache = false;
+    const cached = cache.get(tokenHash, clock());
+    if (cache.enabled) onCache(cached ? "hit" : "miss");
+    if (cached) {
+      const generation = cache.generation;
+      const admitted = await admitWith(cached, headers, rawBody);
+      if (admitted) {
+        if (cache.isAging(tokenHash, clock())) refreshInBackground(tokenHash, cached.orgId, admitted.epoch, generation);
+        return admitted;
       }
-      const now = clock();
-      const check = verify(org, headers, rawBody, now);
-      if (!check.ok) {
-        if (fromCache) {
-          // Perhaps only our copy is out of date (signing just turned off, a secret just rotated): ask Postgres.
-          onCache("recheck");
-          cache.delete(tokenHash);
-          org = undefined;
-          continue;
-        }
-        throw signatureError(check.reason, toleranceSeconds);
-      }
-      const window = quotaWindow(now);
-      const replayKey = check.matched ? `${redisPrefix}:sig:${org.orgId}:${check.matched}` : undefined;
-      const outcome = await admit(redis, {
-        epochKey: orgEpochKey(redisPrefix, org.orgId),
-        expectedEpoch: round > MAX_STALE_ROUNDS ? null : org.epoch,
-        quotaKey: quotaKey(redisPrefix, org.orgId, window),
-        quotaTtlSeconds: quotaTtlSeconds(window),
-        replayKey,
-        // An accepted signature cannot be used again while its timestamp is acceptable.
-        replayTtlSeconds: 2 * toleranceSeconds,
-      });
-      if (outcome.kind === "stale") {
-        onCache("stale");
-        cache.delete(tokenHash);
-        org = undefined;
-        continue;
-      }
-      if (outcome.kind === "replayed") {
-        throw new ApiError("replayed_request", "This signature was already used. Sign every request with a fresh timestamp.");
-      }
-      return { org, replayKey, quota: quotaState(org.dailyQuota, outcome.used, window) };
+      // Out of date (the epoch moved), or a refusal that an out-of-date copy may explain (signing just
+      // turned off, a secret just rotated): drop it, and let Postgres decide.
+      cache.delete(tokenHash);
     }
+    const generation = cache.generation;
+    const org = toEntry(await deps.findOrg(tokenHash));
+    const admitted = await admitWith(org, headers, rawBody, true);
+    if (cache.enabled) refreshInBackground(tokenHash, org.orgId, admitted.epoch, generation);
+    return admitted;
   };
 
-  /** Reads the token's organisation from Postgres (and caches it, with the epoch it was read under). */
-  async function load(tokenHash: string): Promise<OrgEntry> {
-    const generation = cache.generation;
-    if (!cache.enabled) return toEntry(await deps.findOrg(tokenHash), null);
-    // The epoch is read BEFORE the copy that is cached: a change committed after that read bumps the epoch
-    // after its commit, so the copy is then seen as stale. Which organisation's epoch: known from an expired
-    // copy, else the first read tells.
-    const orgId = cache.knownOrgId(tokenHash) ?? (await deps.findOrg(tokenHash))?.orgId;
-    if (!orgId) throw invalidToken();
-    const epoch = (await redis.get(orgEpochKey(redisPrefix, orgId))) ?? "0";
-    const row = await deps.findOrg(tokenHash);
-    // (A token never changes organisation; were it to, the copy is used once and not cached.)
-    const entry = toEntry(row, row?.orgId === orgId ? epoch : null);
-    cache.set(tokenHash, entry, clock(), generation);
-    return entry;
+  /**
+   * Checks the signature and makes the Redis call. With a cached copy (fresh false), returns null when the
+   * copy may be out of date; with a fresh read, refusals are final.
+   */
+  async function admitWith(org: OrgEntry, headers: SignatureHeaders, rawBody: Buffer, fresh: true): Promise<Admission>;
+  async function admitWith(org: OrgEntry, headers: SignatureHeaders, rawBody: Buffer): Promise<Admission | null>;
+  async function admitWith(org: OrgEntry, headers: SignatureHeaders, rawBody: Buffer, fresh = false): Promise<Admission | null> {
+    const now = clock();
+    const check = verify(org, headers, rawBody, now);
+    if (!check.ok) {
+      if (!fresh) {
+        onCache("recheck");
+        return null;
+      }
+      throw signatureError(check.reason, toleranceSeconds);
+    }
+    const window = quotaWindow(now);
+    const replayKey = check.matched ? `${redisPrefix}:sig:${org.orgId}:${check.matched}` : undefined;
+    const outcome = await admit(redis, {
+      epochKey: orgEpochKey(redisPrefix, org.orgId),
+      expectedEpoch: fresh ? null : org.epoch,
+      quotaKey: quotaKey(redisPrefix, org.orgId, window),
+      quotaTtlSeconds: quotaTtlSeconds(window),
+      replayKey,
+      // An accepted signature cannot be used again while its timestamp is acceptable.
+      replayTtlSeconds: 2 * toleranceSeconds,
+    });
+    if (outcome.kind === "stale") {
+      onCache("stale");
+      return null;
+    }
+    if (outcome.kind === "replayed") {
+      throw new ApiError("replayed_request", "This signature was already used. Sign every request with a fresh timestamp.");
+    }
+    return { org, replayKey, quota: quotaState(org.dailyQuota, outcome.used, window), epoch: outcome.epoch };
   }
 
-  function toEntry(row: WebhookOrg | null, epoch: string | null): OrgEntry {
+  /**
+   * Caches the token's organisation, read AFTER the epoch the request's Redis call returned: a change
+   * committed after this read bumps the epoch after its commit, so the copy is then seen as stale. Off the
+   * request's path; a failure only means no copy.
+   */
+  function refreshInBackground(tokenHash: string, orgId: string, epoch: string, generation: number): void {
+    if (refreshing.has(tokenHash)) return;
+    refreshing.add(tokenHash);
+    void refresh(tokenHash, orgId, epoch, generation).finally(() => refreshing.delete(tokenHash));
+  }
+
+  async function refresh(tokenHash: string, orgId: string, epoch: string, generation: number): Promise<void> {
+    try {
+      const row = await deps.findOrg(tokenHash);
+      // Revoked meanwhile (or, were it possible, moved to another organisation): forget the copy.
+      if (row?.orgId !== orgId) {
+        cache.delete(tokenHash);
+        return;
+      }
+      cache.set(tokenHash, toEntry(row, epoch), clock(), generation);
+      onCache("stored");
+    } catch {
+      // No fresh copy: the one cached (if any) is served until its TTL, then Postgres is read again.
+    }
+  }
+
+  function toEntry(row: WebhookOrg | null, epoch: string | null = null): OrgEntry {
     if (!row) throw invalidToken();
     const entry: OrgEntry = {
       orgId: row.orgId,

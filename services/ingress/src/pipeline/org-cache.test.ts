@@ -2,7 +2,17 @@ import { bumpOrgEpoch, createQueues, createRedis, orgEpochKey, type Queues } fro
 import { signPayload } from "@inbound/security";
 import { createSuiteEnv, eventually, type SuiteEnv } from "@inbound/testing";
 import type { Redis } from "ioredis";
-import { admin, createBody, createTestOrg, send, startIngress, type TestIngress, type TestOrg } from "../test-support/harness";
+import {
+  admin,
+  createBody,
+  createTestOrg,
+  send,
+  startIngress,
+  type TestIngress,
+  type TestOrg,
+  tokenCacheCounts,
+  untilCached,
+} from "../test-support/harness";
 import { OrgCache, type OrgEntry } from "./org-cache";
 
 const entry = (orgId: string, epoch: string | null = "0"): OrgEntry => ({
@@ -14,14 +24,12 @@ const entry = (orgId: string, epoch: string | null = "0"): OrgEntry => ({
 });
 
 describe("OrgCache", () => {
-  test("serves an entry until its TTL; after it, only remembers the token's organisation", () => {
+  test("serves an entry until its TTL, then forgets it", () => {
     const cache = new OrgCache(10, 30_000);
     cache.set("h1", entry("org_1"), 1_000, cache.generation);
     expect(cache.get("h1", 30_999)?.orgId).toBe("org_1");
     expect(cache.get("h1", 31_000)).toBeUndefined();
-    expect(cache.knownOrgId("h1")).toBe("org_1");
-    cache.delete("h1");
-    expect(cache.knownOrgId("h1")).toBeUndefined();
+    expect(cache.size).toBe(0);
   });
 
   test("keeps at most maxEntries, dropping the least recently used", () => {
@@ -41,7 +49,6 @@ describe("OrgCache", () => {
     const before = cache.generation;
     cache.clear();
     expect(cache.get("h1", 1)).toBeUndefined();
-    expect(cache.knownOrgId("h1")).toBeUndefined();
     cache.set("h2", entry("org_2"), 0, before);
     expect(cache.get("h2", 1)).toBeUndefined();
     cache.set("h2", entry("org_2"), 0, cache.generation);
@@ -77,19 +84,14 @@ describe("the token cache in the ingress", () => {
   const revokeInPostgresOnly = (org: TestOrg) =>
     suite.db.pool.query("UPDATE webhook_tokens SET revoked_at = now() WHERE org_id = $1", [org.orgId]);
 
-  async function cacheCounts(target: TestIngress): Promise<Record<string, number>> {
-    const text = (await send(target.url, "/metrics", { method: "GET" })).text;
-    const counts: Record<string, number> = {};
-    for (const m of text.matchAll(/^ingress_token_cache_total\{result="(\w+)"\} (\d+)$/gm)) counts[m[1] as string] = Number(m[2]);
-    return counts;
-  }
-
   test("a known token is read from Postgres once, then served from memory", async () => {
     now = Date.now();
     const org = await createTestOrg(suite.db);
-    const before = await cacheCounts(ingress);
-    for (let i = 0; i < 3; i++) expect((await ingress.hook(org.token, createBody(org.agentId))).status).toBe(201);
-    const after = await cacheCounts(ingress);
+    const before = await tokenCacheCounts(ingress);
+    expect((await ingress.hook(org.token, createBody(org.agentId))).status).toBe(201);
+    await untilCached(ingress, (before.stored ?? 0) + 1);
+    for (let i = 0; i < 2; i++) expect((await ingress.hook(org.token, createBody(org.agentId))).status).toBe(201);
+    const after = await tokenCacheCounts(ingress);
     expect((after.miss ?? 0) - (before.miss ?? 0)).toBe(1);
     expect((after.hit ?? 0) - (before.hit ?? 0)).toBe(2);
   });
@@ -97,28 +99,56 @@ describe("the token cache in the ingress", () => {
   test("TTL backstop: a change made without telling the replicas is seen once the TTL has run out", async () => {
     now = Date.now();
     const [org, untouched] = await Promise.all([createTestOrg(suite.db), createTestOrg(suite.db)]);
+    const stored = (await tokenCacheCounts(ingress)).stored ?? 0;
     for (const o of [org, untouched]) expect((await ingress.hook(o.token, createBody(o.agentId))).status).toBe(201);
+    await untilCached(ingress, stored + 2);
     await revokeInPostgresOnly(org);
     // Without an epoch bump the cached copy still answers...
     expect((await ingress.hook(org.token, createBody(org.agentId))).status).toBe(201);
     now += 31_000;
     // ...until the TTL ends: then both tokens are read again.
-    const before = await cacheCounts(ingress);
+    const before = await tokenCacheCounts(ingress);
     expect((await ingress.hook(org.token, createBody(org.agentId))).status).toBe(401);
     expect((await ingress.hook(untouched.token, createBody(untouched.agentId))).status).toBe(201);
-    expect((await cacheCounts(ingress)).miss).toBe((before.miss ?? 0) + 2);
+    expect((await tokenCacheCounts(ingress)).miss).toBe((before.miss ?? 0) + 2);
+  });
+
+  test("a copy in use is read again in the background once it is half its TTL old, so it never falls out", async () => {
+    now = Date.now();
+    const org = await createTestOrg(suite.db);
+    const hook = async () => (await ingress.hook(org.token, createBody(org.agentId))).status;
+    const start = await tokenCacheCounts(ingress);
+    expect(await hook()).toBe(201);
+    await untilCached(ingress, (start.stored ?? 0) + 1);
+    now += 20_000;
+    expect(await hook()).toBe(201);
+    await untilCached(ingress, (start.stored ?? 0) + 2);
+    now += 20_000; // 40 s after the first read, 20 s after the second: still cached
+    expect(await hook()).toBe(201);
+    expect((await tokenCacheCounts(ingress)).miss).toBe((start.miss ?? 0) + 1);
+
+    // A background read that finds the token revoked drops the copy at once.
+    await revokeInPostgresOnly(org);
+    now += 16_000;
+    expect(await hook()).toBe(201);
+    expect(await eventually(async () => (await hook()) === 401)).toBe(true);
   });
 
   test("stale epoch: any change of the organisation's epoch drops the cached copy before anything is counted", async () => {
     now = Date.now();
     const org = await createTestOrg(suite.db, { dailyQuota: 5 });
+    const stored = (await tokenCacheCounts(ingress)).stored ?? 0;
     const first = await ingress.hook(org.token, createBody(org.agentId));
     expect(first.headers.ratelimit).toMatch(/^"daily";r=4;/);
+    await untilCached(ingress, stored + 1);
+    const stale = (await tokenCacheCounts(ingress)).stale ?? 0;
     await suite.db.pool.query("UPDATE organizations SET daily_quota = 100 WHERE id = $1", [org.orgId]);
     await bumpOrgEpoch(suite.redis, suite.prefix, org.orgId);
     const second = await ingress.hook(org.token, createBody(org.agentId));
     expect(second.headers["ratelimit-policy"]).toBe('"daily";q=100;w=86400');
     expect(second.headers.ratelimit).toMatch(/^"daily";r=98;/);
+    expect((await tokenCacheCounts(ingress)).stale).toBe(stale + 1);
+    await untilCached(ingress, stored + 2);
 
     await revokeInPostgresOnly(org);
     await bumpOrgEpoch(suite.redis, suite.prefix, org.orgId);
@@ -149,9 +179,10 @@ describe("the token cache in the ingress", () => {
     };
     try {
       expect((await post()).status).toBe(201);
+      await untilCached(long, 1);
       now += 9 * 60_000;
       expect((await post()).status).toBe(201);
-      expect(await cacheCounts(long)).toMatchObject({ miss: 1, hit: 1 });
+      expect(await tokenCacheCounts(long)).toMatchObject({ miss: 1, hit: 1, stored: 1 });
       now += 2 * 60_000;
       const late = await post();
       expect(late.status).toBe(401);
@@ -168,7 +199,7 @@ describe("the token cache in the ingress", () => {
       expect((await off.hook(org.token, createBody(org.agentId))).status).toBe(201);
       await revokeInPostgresOnly(org);
       expect((await off.hook(org.token, createBody(org.agentId))).status).toBe(401);
-      expect(await cacheCounts(off)).toEqual({});
+      expect(await tokenCacheCounts(off)).toEqual({});
     } finally {
       await off.close();
     }
@@ -194,6 +225,7 @@ describe("the token cache in the ingress", () => {
     test("the whole cache is dropped: after a Redis restart that lost the epochs, nothing stale is served", async () => {
       const org = await createTestOrg(suite.db);
       expect(await eventually(async () => (await own.hook(org.token, createBody(org.agentId))).status === 201)).toBe(true);
+      await untilCached(own, 1);
       // A change whose epoch bump a Redis restart lost: only the reconnect can tell the ingress.
       await revokeInPostgresOnly(org);
       await bumpOrgEpoch(suite.redis, suite.prefix, org.orgId);

@@ -12,19 +12,20 @@ export interface OrgEntry {
   secrets: OpenedSecret[];
   /**
    * The organisation's epoch (Redis) read BEFORE this copy was read from Postgres: any later admin change
-   * bumps the epoch after its commit, so a copy whose epoch still matches is current. Null: not cacheable.
+   * bumps the epoch after its commit, so a copy whose epoch still matches is current. Null: read for one
+   * request only, not cacheable.
    */
   epoch: string | null;
 }
 
 interface Slot {
   entry: OrgEntry;
+  storedAtMs: number;
   expiresAtMs: number;
 }
 
 /**
- * Token hash → organisation, bounded (least recently used go first) and with a TTL as a backstop (an
- * expired copy is not served, but its slot still says which organisation the token belongs to). The
+ * Token hash → organisation, bounded (least recently used go first) and with a TTL as a backstop. The
  * epoch check on every request is what keeps it correct; `clear()` forgets everything and makes loads that
  * started before it unable to store what they read (a Redis restart may have lost the epochs they hold).
  */
@@ -50,10 +51,13 @@ export class OrgCache {
     return this.generationCounter;
   }
 
-  /** The cached copy, unless its TTL has run out. */
   get(tokenHash: string, nowMs: number): OrgEntry | undefined {
     const slot = this.slots.get(tokenHash);
-    if (!slot || slot.expiresAtMs <= nowMs) return undefined;
+    if (!slot) return undefined;
+    if (slot.expiresAtMs <= nowMs) {
+      this.slots.delete(tokenHash);
+      return undefined;
+    }
     // Most recently used last: Map keeps insertion order.
     this.slots.delete(tokenHash);
     this.slots.set(tokenHash, slot);
@@ -63,7 +67,7 @@ export class OrgCache {
   set(tokenHash: string, entry: OrgEntry, nowMs: number, generation: number): void {
     if (!this.enabled || entry.epoch === null || generation !== this.generationCounter) return;
     this.slots.delete(tokenHash);
-    this.slots.set(tokenHash, { entry, expiresAtMs: nowMs + this.ttlMs });
+    this.slots.set(tokenHash, { entry, storedAtMs: nowMs, expiresAtMs: nowMs + this.ttlMs });
     while (this.slots.size > this.maxEntries) {
       const oldest = this.slots.keys().next().value as string;
       this.slots.delete(oldest);
@@ -71,11 +75,12 @@ export class OrgCache {
   }
 
   /**
-   * The organisation of a token seen before, even if its copy expired: a token never changes organisation,
-   * so a reload can read the epoch at once instead of asking Postgres first which organisation it is.
+   * True once a copy has lived half its TTL: read it again in the background while it is still served, so
+   * a token in use does not fall out of the cache (the copy served is never older than the TTL).
    */
-  knownOrgId(tokenHash: string): string | undefined {
-    return this.slots.get(tokenHash)?.entry.orgId;
+  isAging(tokenHash: string, nowMs: number): boolean {
+    const slot = this.slots.get(tokenHash);
+    return slot !== undefined && nowMs - slot.storedAtMs >= this.ttlMs / 2;
   }
 
   delete(tokenHash: string): void {

@@ -1,5 +1,13 @@
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
-import { admin, createBody, createTestOrg, startIngress, type TestIngress } from "../test-support/harness";
+import {
+  admin,
+  createBody,
+  createTestOrg,
+  startIngress,
+  type TestIngress,
+  tokenCacheCounts,
+  untilCached,
+} from "../test-support/harness";
 
 let suite: SuiteEnv;
 let now = Date.parse("2030-03-14T23:59:00.000Z");
@@ -56,9 +64,12 @@ test("quotas are per organisation, and a quota raised with pnpm admin applies at
   now = Date.parse("2030-06-01T12:00:00.000Z");
   const small = await createTestOrg(suite.db, { dailyQuota: 1 });
   const other = await createTestOrg(suite.db, { dailyQuota: 1 });
+  const stored = await Promise.all([a, b].map(async (r) => (await tokenCacheCounts(r)).stored ?? 0));
   expect((await a.hook(small.token, createBody(small.agentId))).status).toBe(201);
   expect((await a.hook(small.token, createBody(small.agentId))).status).toBe(429);
   expect((await b.hook(small.token, createBody(small.agentId))).status).toBe(429);
+  // Both replicas hold a copy of the organisation (quota 1) when it changes.
+  await Promise.all([untilCached(a, (stored[0] ?? 0) + 1), untilCached(b, (stored[1] ?? 0) + 1)]);
   expect((await a.hook(other.token, createBody(other.agentId))).status).toBe(201);
   await admin(suite, ["quota", "set", "--org", small.orgId, "--daily", "5"]);
   const res = await a.hook(small.token, createBody(small.agentId));

@@ -4,7 +4,7 @@ import { createAgent, createOrganization, type Database } from "@inbound/db";
 import { createLogger } from "@inbound/logging";
 import { createQueues, createRedis, type Queues } from "@inbound/queue";
 import { loadConfig } from "@inbound/config";
-import { type SuiteEnv, startProcess } from "@inbound/testing";
+import { eventually, type SuiteEnv, startProcess } from "@inbound/testing";
 import type { Express } from "express";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
@@ -128,6 +128,19 @@ async function connectRedis(url: string, timeoutMs: number): Promise<Redis> {
   // A client connection refuses commands until it is ready (no offline queue).
   if (redis.status !== "ready") await once(redis, "ready");
   return redis;
+}
+
+/** The token cache counters of an ingress (/metrics): hit, miss, stale, recheck, stored. */
+export async function tokenCacheCounts(ingress: TestIngress): Promise<Record<string, number>> {
+  const text = (await send(ingress.url, "/metrics", { method: "GET" })).text;
+  const counts: Record<string, number> = {};
+  for (const m of text.matchAll(/^ingress_token_cache_total\{result="(\w+)"\} (\d+)$/gm)) counts[m[1] as string] = Number(m[2]);
+  return counts;
+}
+
+/** Waits until the ingress has cached at least `stored` copies (a fresh read caches in the background). */
+export async function untilCached(ingress: TestIngress, stored: number): Promise<void> {
+  await eventually(async () => ((await tokenCacheCounts(ingress)).stored ?? 0) >= stored);
 }
 
 /**
