@@ -12,3 +12,4 @@ export * from "./ingress/find-webhook-org";
 export * from "./ingress/idempotency";
 export * from "./dialer";
 export * from "./calls/run-sql";
+export * from "./batching/create-batcher";

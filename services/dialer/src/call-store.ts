@@ -7,8 +7,9 @@ import {
   type TransitionRequest,
   type TransitionResult,
   transitionCalls,
+  type BatcherOptions,
+  createBatcher,
 } from "@inbound/db";
-import { type BatcherOptions, createBatcher } from "./batcher";
 
 /** The dialer's two hot statements, each batched with the same statements running at the same moment. */
 export interface CallStore {

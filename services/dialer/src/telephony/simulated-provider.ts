@@ -9,8 +9,9 @@ import {
   type SimulatedDialUpdate,
   type SqlClient,
   updateSimulatedDials,
+  type BatcherOptions,
+  createBatcher,
 } from "@inbound/db";
-import { type BatcherOptions, createBatcher } from "../batcher";
 import {
   CallAbortedError,
   type CallRef,

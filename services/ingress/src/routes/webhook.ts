@@ -2,6 +2,7 @@ import { type Action, ApiError, createWebhookValidator, type WebhookRequest } fr
 import {
   type CreateCallInput,
   claimIdempotencyKey,
+  createBatcher,
   createQueuedCalls,
   findWebhookOrgs,
   releaseIdempotencyKey,
@@ -9,7 +10,6 @@ import {
 } from "@inbound/db";
 import { SecretBox } from "@inbound/security";
 import type { Request, Response } from "express";
-import { createBatcher } from "../batcher";
 import type { IngressDeps } from "../deps";
 import { requestContext } from "../http/context";
 import { toApiError } from "../http/errors";
@@ -24,6 +24,9 @@ import type { ActionContext, ActionDeps, ActionResult } from "../use-cases/actio
 import { cancelCall } from "../use-cases/cancel-call";
 import { createCall } from "../use-cases/create-call";
 import { deleteCall } from "../use-cases/delete-call";
+
+/** The ingress fails every waiting request at once when Postgres is down: each would only wait for the same timeout. */
+const INGRESS_BATCHING = { maxBatch: 64, concurrency: 2, failWaitingWhenUnavailable: true } as const;
 
 type ActionHandler = (deps: ActionDeps, ctx: ActionContext, data: never) => Promise<ActionResult>;
 
@@ -46,7 +49,7 @@ export function webhookHandler(deps: Required<Pick<IngressDeps, "clock">> & Ingr
   const validate = createWebhookValidator();
   const authenticate = createAuthenticator({
     // Token lookups of concurrent requests (a cold cache: a restart, many new tokens) share one statement.
-    findOrg: createBatcher((hashes: readonly string[]) => findWebhookOrgs(sql, hashes)),
+    findOrg: createBatcher((hashes: string[]) => findWebhookOrgs(sql, hashes), INGRESS_BATCHING),
     redis,
     box: new SecretBox(config.SECRETS_KEY),
     logger,
@@ -61,7 +64,10 @@ export function webhookHandler(deps: Required<Pick<IngressDeps, "clock">> & Ingr
     db,
     sql,
     // One create statement in flight: the creates arriving meanwhile go together in the next one.
-    createQueuedCall: createBatcher((inputs: readonly CreateCallInput[]) => createQueuedCalls(sql, inputs), { concurrency: 1 }),
+    createQueuedCall: createBatcher((inputs: CreateCallInput[]) => createQueuedCalls(sql, inputs), {
+      ...INGRESS_BATCHING,
+      concurrency: 1,
+    }),
     queues: deps.queues,
     logger,
     metrics,

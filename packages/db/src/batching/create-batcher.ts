@@ -1,0 +1,74 @@
+import { isDatabaseUnavailable } from "../unavailable";
+
+export interface BatcherOptions {
+  /** Most items in one statement. */
+  maxBatch?: number;
+  /** Most statements of this batcher in flight at once. */
+  concurrency?: number;
+  /**
+   * When Postgres is unavailable, also fail everything waiting behind the failed batch at once (it would
+   * only wait for the same timeout), instead of letting it try its own statement.
+   */
+  failWaitingWhenUnavailable?: boolean;
+}
+
+interface Waiting<I, O> {
+  item: I;
+  resolve(result: O): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit for one kind of statement: `run` takes many items in ONE statement and answers one result
+ * per item, in order. While `concurrency` statements are in flight, items that arrive wait and then go
+ * together in the next one (up to `maxBatch`); with fewer in flight an item goes at once, so an idle
+ * process adds no latency and no timer. Under load N round trips, statements and commits become one.
+ *
+ * Failures: Postgres unavailable fails the batch (and, with failWaitingWhenUnavailable, everything
+ * waiting); any other error of a batch runs its items again one by one, so an item Postgres refuses (or a
+ * deadlock between two batches) fails alone.
+ */
+export function createBatcher<I, O>(
+  run: (items: I[]) => Promise<readonly O[]>,
+  options: BatcherOptions = {},
+): (item: I) => Promise<O> {
+  const maxBatch = options.maxBatch ?? 100;
+  const concurrency = options.concurrency ?? 1;
+  const waiting: Waiting<I, O>[] = [];
+  let inFlight = 0;
+
+  function pump(): void {
+    while (inFlight < concurrency && waiting.length > 0) {
+      const batch = waiting.splice(0, maxBatch);
+      inFlight += 1;
+      void runBatch(batch).finally(() => {
+        inFlight -= 1;
+        pump();
+      });
+    }
+  }
+
+  async function runBatch(batch: Waiting<I, O>[]): Promise<void> {
+    let results: readonly O[];
+    try {
+      results = await run(batch.map((w) => w.item));
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        const failed = options.failWaitingWhenUnavailable ? [...batch, ...waiting.splice(0)] : batch;
+        for (const w of failed) w.reject(error);
+      } else if (batch.length === 1) {
+        batch[0]?.reject(error);
+      } else {
+        await Promise.all(batch.map((w) => run([w.item]).then(([result]) => w.resolve(result as O), w.reject)));
+      }
+      return;
+    }
+    for (const [i, w] of batch.entries()) w.resolve(results[i] as O);
+  }
+
+  return (item) =>
+    new Promise<O>((resolve, reject) => {
+      waiting.push({ item, resolve, reject });
+      pump();
+    });
+}
