@@ -2,7 +2,7 @@ import type { CallStatus } from "@inbound/contracts";
 import { claimRetryAttempt, type DialableCall, scheduleRetry } from "@inbound/db";
 import { type DialerContext, moveCall, recordTransition } from "../context";
 import { CallAbortedError, type DialProgress, ProviderError } from "../telephony/provider";
-import { endLostCall, errorCode } from "./end-lost-call";
+import { endLostCall, errorCode, lostCallOf } from "./end-lost-call";
 
 export interface DialJob {
   callId: string;
@@ -58,17 +58,7 @@ export async function dialCall(ctx: DialerContext, job: DialJob, signal: AbortSi
           ctx.callLog.info({ callId: call.id, attempts: attempt, requestId: call.requestId ?? undefined }, "dial retry");
           return placeAttempt(ctx, call, attempt, signal);
         }
-        const ended = await endLostCall(
-          ctx,
-          {
-            callId: call.id,
-            status: call.status,
-            attempt: call.attempts,
-            providerCallId: call.providerCallId,
-            secondsSinceAnswered: call.secondsSinceAnswered,
-          },
-          "dialer_lost",
-        );
+        const ended = await endLostCall(ctx, lostCallOf(call), "dialer_lost");
         if (ended) return { kind: "ended", status: "failed", endReason: "dialer_lost" };
         continue;
       }

@@ -1,4 +1,5 @@
 import type { CallStatus } from "@inbound/contracts";
+import type { DialableCall } from "@inbound/db";
 import { type DialerContext, moveCall } from "../context";
 
 export type LostReason = "dialer_lost" | "dialer_shutdown" | "provider_hung_up";
@@ -17,6 +18,17 @@ export interface LostCall {
   providerCallId: string | null;
   /** Seconds since the call was answered, when it was: the duration of the conversation we lost. */
   secondsSinceAnswered: number | null;
+}
+
+/** A call as read from Postgres, seen as lost: what endLostCall needs of it. */
+export function lostCallOf(call: DialableCall): LostCall {
+  return {
+    callId: call.id,
+    status: call.status,
+    attempt: call.attempts,
+    providerCallId: call.providerCallId,
+    secondsSinceAnswered: call.secondsSinceAnswered,
+  };
 }
 
 /**

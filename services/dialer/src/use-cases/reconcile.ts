@@ -3,7 +3,7 @@ import { enqueueCall, enqueuePurge, purgeJobId, type Queues } from "@inbound/que
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { DialerContext } from "../context";
-import { endLostCall } from "./end-lost-call";
+import { endLostCall, lostCallOf } from "./end-lost-call";
 
 export interface ReconcilerOptions {
   /** A queued call or an unpurged deletion older than this, without a live job, gets its job again. */
@@ -111,17 +111,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
       }
       const call = await loadDialableCall(ctx.sql, { callId: idle.id, orgId: idle.orgId });
       if (!call || call.retryPending) continue;
-      const ended = await endLostCall(
-        ctx,
-        {
-          callId: call.id,
-          status: call.status,
-          attempt: call.attempts,
-          providerCallId: call.providerCallId,
-          secondsSinceAnswered: call.secondsSinceAnswered,
-        },
-        "dialer_lost",
-      );
+      const ended = await endLostCall(ctx, lostCallOf(call), "dialer_lost");
       if (ended) report.endedLostCalls.push(call.id);
     }
   }
