@@ -1,10 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createSuiteEnv, eventually, REPO_ROOT, type SuiteEnv, withDatabase } from "@inbound/testing";
+import { createSuiteEnv, eventually, freePort, REPO_ROOT, type SuiteEnv, withDatabase } from "@inbound/testing";
 import { Client } from "pg";
 
 /**
@@ -35,14 +34,6 @@ function run(target: string, args: string[], env: Record<string, string>): Run {
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   return { child, output: () => output, exited };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function status(url: string): Promise<number> {

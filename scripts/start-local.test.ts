@@ -1,33 +1,21 @@
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
-import { createSuiteEnv, eventually, type SuiteEnv, startProcess, withDatabase } from "@inbound/testing";
-import { Client } from "pg";
+import {
+  createSuiteEnv,
+  eventually,
+  freePort,
+  queryOnce as query,
+  type SuiteEnv,
+  startProcess,
+  withDatabase,
+} from "@inbound/testing";
 
 const adminUrl = () => process.env.TEST_PG_ADMIN_URL as string;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function answers(url: string): Promise<boolean> {
   try {
     return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
   } catch {
     return false;
-  }
-}
-
-async function query<T extends object>(url: string, sql: string): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as T[];
-  } finally {
-    await client.end();
   }
 }
 

@@ -1,3 +1,4 @@
 export * from "./suite";
 export * from "./processes";
 export * from "./urls";
+export * from "./net-and-sql";

@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, readFile, writeFile, cp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
-import { startProcess, withDatabase, REPO_ROOT } from "@inbound/testing";
+import { queryOnce as query, REPO_ROOT, startProcess, withDatabase } from "@inbound/testing";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate } from "./migrate";
 
 const adminUrl = () => process.env.TEST_PG_ADMIN_URL as string;
@@ -15,16 +15,6 @@ async function freshDatabase(): Promise<string> {
   await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
   return withDatabase(adminUrl(), name);
-}
-
-async function query<T extends object>(url: string, sql: string): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as T[];
-  } finally {
-    await client.end();
-  }
 }
 
 test("a fresh database gets every migration, with Prisma-compatible bookkeeping", async () => {
