@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 export type SignatureCheck =
-  | { ok: true; matched: string }
+  /** timestamp: the accepted X-Inbound-Timestamp (seconds), part of the request's replay-guard identity. */
+  | { ok: true; timestamp: number }
   | { ok: false; reason: "missing_signature" | "stale_timestamp" | "invalid_signature" };
 
 export interface SignatureInput {
@@ -38,7 +39,7 @@ export function verifySignature(input: SignatureInput): SignatureCheck {
   for (const secret of input.secrets) {
     const expected = Buffer.from(signPayload(secret, timestampHeader.trim(), input.rawBody), "hex");
     for (const candidate of candidates) {
-      if (timingSafeEqual(expected, Buffer.from(candidate, "hex"))) return { ok: true, matched: candidate };
+      if (timingSafeEqual(expected, Buffer.from(candidate, "hex"))) return { ok: true, timestamp };
     }
   }
   return { ok: false, reason: "invalid_signature" };

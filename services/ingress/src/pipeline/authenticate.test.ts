@@ -195,6 +195,28 @@ describe("signature verification", () => {
     expect((await post(b, org.token, payload, { "X-Inbound-Timestamp": ts, "X-Inbound-Signature": both })).status).toBe(201);
   });
 
+  test("a request dual-signed during a grace period, resent with only one of its signatures, is a replay (401, one call)", async () => {
+    const org = await signedOrg();
+    const { signing_secret: next } = (await admin(suite, ["signing", "rotate", "--org", org.orgId, "--grace-minutes", "10"])) as {
+      signing_secret: string;
+    };
+    const payload = payloadFor(org);
+    const ts = String(now());
+    const older = signPayload(org.secret, ts, payload);
+    const newer = signPayload(next, ts, payload);
+    const first = await post(a, org.token, payload, { "X-Inbound-Timestamp": ts, "X-Inbound-Signature": `sha256=${newer},sha256=${older}` });
+    expect(first.status).toBe(201);
+    for (const [replica, signature] of [
+      [a, `sha256=${older}`],
+      [b, older],
+      [a, newer],
+      [b, `${older} ${newer}`],
+    ] as const) {
+      expect401(await post(replica, org.token, payload, { "X-Inbound-Timestamp": ts, "X-Inbound-Signature": signature }), "replayed_request");
+    }
+    expect(await suite.db.prisma.call.count({ where: { orgId: org.orgId } })).toBe(1);
+  });
+
   test("rotation without grace (pnpm admin signing rotate): the previous secret fails on the very next request on every replica", async () => {
     const org = await signedOrg();
     const signed = (secret: string) => {

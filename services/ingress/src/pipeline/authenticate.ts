@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ApiError } from "@inbound/contracts";
 import type { WebhookOrg } from "@inbound/db";
 import type { Logger } from "@inbound/logging";
@@ -17,7 +18,8 @@ export interface SignatureHeaders {
 }
 
 type SignatureVerdict =
-  | { ok: true; matched?: string }
+  /** timestamp: set when a signature was checked (verification on). */
+  | { ok: true; timestamp?: number }
   | { ok: false; reason: "missing_signature" | "stale_timestamp" | "invalid_signature" };
 
 /** Per request: hit, miss, stale (the epoch moved), recheck (a refusal confirmed); stored: a copy cached. */
@@ -107,7 +109,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       throw signatureError(check.reason, toleranceSeconds);
     }
     const window = quotaWindow(now);
-    const replayKey = check.matched ? `${redisPrefix}:sig:${org.orgId}:${check.matched}` : undefined;
+    const replayKey = check.timestamp === undefined ? undefined : replayGuardKey(redisPrefix, org.orgId, check.timestamp, rawBody);
     const outcome = await admit(redis, {
       epochKey: orgEpochKey(redisPrefix, org.orgId),
       expectedEpoch: fresh ? null : org.epoch,
@@ -122,7 +124,10 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       return null;
     }
     if (outcome.kind === "replayed") {
-      throw new ApiError("replayed_request", "This signature was already used. Sign every request with a fresh timestamp.");
+      throw new ApiError(
+        "replayed_request",
+        "This request (same timestamp and body) was already accepted. Sign every request with a fresh timestamp.",
+      );
     }
     return { org, replayKey, quota: quotaState(org.dailyQuota, outcome.used, window), epoch: outcome.epoch };
   }
@@ -205,6 +210,15 @@ function signatureError(reason: Extract<SignatureVerdict, { ok: false }>["reason
         'X-Inbound-Signature does not match: send the hex HMAC-SHA256 of "{timestamp}.{raw body}" under the signing secret.',
       );
   }
+}
+
+/**
+ * The replay guard's key: the REQUEST (organisation, timestamp, SHA-256 of the raw body), never which of
+ * several signatures matched, so a captured dual-signed request resent with only one of its signatures
+ * (or with them reordered, re-cased or re-prefixed) is still the same request.
+ */
+export function replayGuardKey(prefix: string, orgId: string, timestamp: number, rawBody: Buffer): string {
+  return `${prefix}:replay:${orgId}:${timestamp}:${createHash("sha256").update(rawBody).digest("base64url")}`;
 }
 
 export function headerValue(value: string | string[] | undefined): string | undefined {
