@@ -2,3 +2,4 @@ export * from "./suite";
 export * from "./processes";
 export * from "./urls";
 export * from "./net-and-sql";
+export * from "./tcp-proxy";

@@ -8,14 +8,16 @@ export interface CommandContext {
   config: Config;
   prisma: PrismaClient;
   secretBox: SecretBox;
-  /** After a committed change of an organisation's token, signing or quota: tells the ingress replicas. */
-  ingress: Pick<OrgChangeNotifier, "orgChanged">;
+  /** Applies a change of an organisation's token, signing or quota and tells the ingress replicas. */
+  ingress: Pick<OrgChangeNotifier, "apply">;
 }
 
 /** Every command prints exactly one JSON object with --json, or `text` for a person. */
 export interface CommandOutput {
   json: Record<string, unknown>;
   text: string;
+  /** The command completed, with something the operator must know (written to stderr as `admin: warning: …`). */
+  warning?: string;
 }
 
 export interface OptionSpec {

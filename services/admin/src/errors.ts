@@ -2,7 +2,7 @@ import { maskUrlPassword as maskPassword } from "@inbound/logging";
 import { ConfigError } from "@inbound/config";
 import { isDatabaseUnavailable, NotFoundError } from "@inbound/db";
 import { UsageError } from "./args";
-import { IngressNotNotifiedError } from "./org-changes";
+import { IngressUnreachableError } from "./org-changes";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -17,7 +17,7 @@ export function describeError(error: unknown, databaseUrl: string | undefined): 
   if (error instanceof UsageError) return { exitCode: EXIT_USAGE, message: error.message };
   if (error instanceof ConfigError) return { exitCode: EXIT_FAILURE, message: error.message };
   if (error instanceof NotFoundError) return { exitCode: EXIT_FAILURE, message: error.message };
-  if (error instanceof IngressNotNotifiedError) return { exitCode: EXIT_FAILURE, message: error.message };
+  if (error instanceof IngressUnreachableError) return { exitCode: EXIT_FAILURE, message: error.message };
   const where = `DATABASE_URL=${databaseUrl ? maskPassword(databaseUrl) : "(unset)"}`;
   const code = errorCode(error);
   const reason = summary(error);

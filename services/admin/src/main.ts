@@ -37,6 +37,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       ingress,
     });
     await write(process.stdout, commandLine.json ? `${JSON.stringify(output.json)}\n` : `${output.text}\n`);
+    if (output.warning) await write(process.stderr, `admin: warning: ${output.warning}\n`);
     return EXIT_OK;
   } catch (error) {
     const { exitCode, message } = describeError(error, config?.DATABASE_URL);

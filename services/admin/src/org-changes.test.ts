@@ -1,7 +1,8 @@
 import { createServer } from "node:net";
-import { createOrganization } from "@inbound/db";
+import { createOrganization, rotateWebhookToken } from "@inbound/db";
 import { orgEpochKey } from "@inbound/queue";
-import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
+import { createSuiteEnv, type SuiteEnv, startTcpProxy } from "@inbound/testing";
+import { createOrgChangeNotifier } from "./org-changes";
 import { expectFailure, expectJson, runAdmin } from "./test-support";
 
 let suite: SuiteEnv;
@@ -38,19 +39,54 @@ describe("telling the ingress replicas (the organisation's epoch in Redis)", () 
     }
   });
 
-  it("Redis unreachable: the change is committed, but the command exits 1 and says the replicas were not told", async () => {
+  it("Redis unreachable: token rotate, signing enable/rotate and quota set change nothing, exit 1 and say so", async () => {
     const { org_id, webhook_token } = await createOrganization(suite.db.prisma, { name: "Beta", credits: 0, dailyQuota: 10 });
     const env = { ...suite.env, REDIS_URL: `redis://:hunter2@127.0.0.1:${await closedPort()}`, REDIS_TIMEOUT_MS: "500" };
-    const run = await runAdmin(env, ["token", "rotate", "--org", org_id, "--json"]);
-    const message = expectFailure(run, 1);
-    expect(message).toMatch(/^the change is saved in Postgres, but Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ did not answer/);
-    expect(message).toContain("the ingress replicas were not told");
-    expect(message).toContain("up to 60 s (TOKEN_CACHE_TTL_SECONDS");
-    expect(message).not.toContain("hunter2");
-    expect(message).not.toContain("whk_");
+    const before = await orgState(org_id);
+    for (const args of [
+      ["token", "rotate", "--org", org_id],
+      ["signing", "enable", "--org", org_id],
+      ["signing", "rotate", "--org", org_id, "--grace-minutes", "5"],
+      ["quota", "set", "--org", org_id, "--daily", "99"],
+    ]) {
+      const message = expectFailure(await runAdmin(env, [...args, "--json"]), 1);
+      expect(message).toMatch(/^nothing was changed: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ did not answer/);
+      expect(message).not.toContain("hunter2");
+      expect(await orgState(org_id)).toEqual(before);
+    }
+    // The original webhook token still works as the one active token.
     const active = await suite.db.prisma.webhookToken.findMany({ where: { orgId: org_id, revokedAt: null } });
-    expect(active).toHaveLength(1);
-    expect(active[0]?.displayPrefix).not.toBe(webhook_token.slice(0, 10));
+    expect(active.map((t) => t.displayPrefix)).toEqual([webhook_token.slice(0, active[0]?.displayPrefix.length)]);
     expect(await epoch(org_id)).toBeNull();
   });
+
+  it("Redis lost after the commit: the new token is printed and is the working one, with a warning that replicas were not told", async () => {
+    const { org_id } = await createOrganization(suite.db.prisma, { name: "Gamma", credits: 0, dailyQuota: 10 });
+    const proxy = await startTcpProxy(suite.env.REDIS_URL as string);
+    const notifier = createOrgChangeNotifier({ redisUrl: proxy.url, redisPrefix: suite.prefix, timeoutMs: 500, cacheTtlSeconds: 60 });
+    try {
+      const { result, warning } = await notifier.apply(org_id, async () => {
+        const rotated = await rotateWebhookToken(suite.db.prisma, org_id);
+        proxy.drop(); // Redis goes away between the commit and the epoch bump
+        return rotated;
+      });
+      expect(result.webhook_token).toMatch(/^whk_/);
+      expect(warning).toMatch(/^the change is saved in Postgres and shown above, but Redis at .* stopped answering/);
+      const active = await suite.db.prisma.webhookToken.findMany({ where: { orgId: org_id, revokedAt: null } });
+      expect(active).toHaveLength(1);
+      expect(result.webhook_token.startsWith(active[0]?.displayPrefix as string)).toBe(true);
+    } finally {
+      await notifier.close();
+      await proxy.close();
+    }
+  });
 });
+
+async function orgState(orgId: string) {
+  const [org, tokens, secrets] = await Promise.all([
+    suite.db.prisma.organization.findUniqueOrThrow({ where: { id: orgId } }),
+    suite.db.prisma.webhookToken.findMany({ where: { orgId }, orderBy: { createdAt: "asc" } }),
+    suite.db.prisma.signingSecret.findMany({ where: { orgId } }),
+  ]);
+  return { org, tokens, secrets };
+}

@@ -3,21 +3,30 @@ import { bumpOrgEpoch, createRedis } from "@inbound/queue";
 
 type Redis = ReturnType<typeof createRedis>;
 
-/** The change is committed in Postgres but the ingress replicas could not be told (Redis did not answer). */
-export class IngressNotNotifiedError extends Error {
+/** Redis did not answer BEFORE the change: nothing was changed (the ingress replicas could not have been told). */
+export class IngressUnreachableError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "IngressNotNotifiedError";
+    this.name = "IngressUnreachableError";
   }
+}
+
+/** A change applied through the notifier: its result, and a warning when the replicas could not be told after the commit. */
+export interface AppliedOrgChange<T> {
+  result: T;
+  warning?: string;
 }
 
 export interface OrgChangeNotifier {
   /**
-   * Tells every ingress replica that the organisation's token, signing or quota changed (bumps its epoch
-   * in Redis), so none serves its cached copy again. Call it after the Postgres commit. Throws
-   * IngressNotNotifiedError when Redis does not answer.
+   * Applies a change of an organisation's token, signing or quota so that an operator is never left with a
+   * committed credential they were not shown (SPEC §4): Redis is reached FIRST (unreachable: nothing is
+   * changed, IngressUnreachableError); then the change commits in Postgres; then every ingress replica is
+   * told (the organisation's epoch is bumped), so none serves its cached copy again. If Redis fails between
+   * the commit and the bump, the change stands and its result is returned with a warning to show: the
+   * replicas may serve their cached copy for up to TOKEN_CACHE_TTL_SECONDS.
    */
-  orgChanged(orgId: string): Promise<void>;
+  apply<T>(orgId: string, change: () => Promise<T>): Promise<AppliedOrgChange<T>>;
   close(): Promise<void>;
 }
 
@@ -31,13 +40,16 @@ export function createOrgChangeNotifier(options: {
   let redis: Redis | undefined;
   let lastError: Error | undefined;
 
+  const where = () => `Redis at ${maskUrlPassword(options.redisUrl)}`;
   const fail = (reason: string) =>
-    new IngressNotNotifiedError(
-      `the change is saved in Postgres, but Redis at ${maskUrlPassword(options.redisUrl)} did not answer (${reason}), ` +
-        `so the ingress replicas were not told: they may go on using the previous token, signing or quota settings ` +
-        `for up to ${options.cacheTtlSeconds} s (TOKEN_CACHE_TTL_SECONDS; a replica that lost Redis has already dropped them). ` +
-        "Bring Redis back to make sure of it.",
+    new IngressUnreachableError(
+      `nothing was changed: ${where()} did not answer (${reason}), and the ingress replicas must be told of this change. ` +
+        "Bring Redis back (or fix REDIS_URL), then run the command again.",
     );
+  const notNotified = (reason: string) =>
+    `the change is saved in Postgres and shown above, but ${where()} stopped answering before the ingress replicas were told (${reason}): ` +
+    `they may go on using the previous token, signing or quota settings for up to ${options.cacheTtlSeconds} s ` +
+    "(TOKEN_CACHE_TTL_SECONDS; a replica that lost Redis has already dropped them).";
 
   async function connected(): Promise<Redis> {
     if (!redis) {
@@ -63,12 +75,19 @@ export function createOrgChangeNotifier(options: {
   }
 
   return {
-    async orgChanged(orgId) {
+    async apply(orgId, change) {
       const client = await connected();
       try {
-        await bumpOrgEpoch(client, options.redisPrefix, orgId);
+        await client.ping();
       } catch (error) {
         throw fail(error instanceof Error ? error.message : String(error));
+      }
+      const result = await change();
+      try {
+        await bumpOrgEpoch(client, options.redisPrefix, orgId);
+        return { result };
+      } catch (error) {
+        return { result, warning: notNotified(error instanceof Error ? error.message : String(error)) };
       }
     },
     async close() {

@@ -13,9 +13,8 @@ const set: Command = {
     const orgId = required(values, "org");
     const daily = parseInteger("daily", required(values, "daily"), 0);
     return async ({ prisma, ingress }) => {
-      const result = await setDailyQuota(prisma, { orgId, daily });
-      await ingress.orgChanged(orgId);
-      return { json: result, text: `Daily quota of ${orgId} is now ${result.daily_quota} requests per UTC day.` };
+      const { result, warning } = await ingress.apply(orgId, () => setDailyQuota(prisma, { orgId, daily }));
+      return { warning, json: result, text: `Daily quota of ${orgId} is now ${result.daily_quota} requests per UTC day.` };
     };
   },
 };

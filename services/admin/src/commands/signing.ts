@@ -11,9 +11,9 @@ const enable: Command = {
   prepare(values) {
     const orgId = required(values, "org");
     return async ({ prisma, secretBox, ingress }) => {
-      const enabled = await enableSigning(prisma, secretBox, orgId);
-      await ingress.orgChanged(orgId);
+      const { result: enabled, warning } = await ingress.apply(orgId, () => enableSigning(prisma, secretBox, orgId));
       return {
+        warning,
         json: enabled,
         text: [
           `Signature verification is on for ${orgId}.`,
@@ -32,9 +32,9 @@ const disable: Command = {
   prepare(values) {
     const orgId = required(values, "org");
     return async ({ prisma, ingress }) => {
-      const disabled = await disableSigning(prisma, orgId);
-      await ingress.orgChanged(orgId);
+      const { result: disabled, warning } = await ingress.apply(orgId, () => disableSigning(prisma, orgId));
       return {
+        warning,
         json: { org_id: orgId, ...disabled },
         text: `Signature verification is off for ${orgId}; its signing secrets are deleted.`,
       };
@@ -53,9 +53,9 @@ const rotate: Command = {
     const orgId = required(values, "org");
     const graceMinutes = optionalInteger(values, "grace-minutes", 0) ?? 0;
     return async ({ prisma, secretBox, ingress }) => {
-      const rotated = await rotateSigning(prisma, secretBox, { orgId, graceMinutes });
-      await ingress.orgChanged(orgId);
+      const { result: rotated, warning } = await ingress.apply(orgId, () => rotateSigning(prisma, secretBox, { orgId, graceMinutes }));
       return {
+        warning,
         json: rotated,
         text: [
           `Rotated the signing secret of ${orgId}.`,

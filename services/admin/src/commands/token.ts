@@ -10,9 +10,9 @@ const rotate: Command = {
   prepare(values) {
     const orgId = required(values, "org");
     return async ({ prisma, config, ingress }) => {
-      const rotated = await rotateWebhookToken(prisma, orgId);
-      await ingress.orgChanged(orgId);
+      const { result: rotated, warning } = await ingress.apply(orgId, () => rotateWebhookToken(prisma, orgId));
       return {
+        warning,
         json: rotated,
         text: [
           `Rotated the webhook token of ${orgId}; the previous token is revoked.`,
