@@ -7,6 +7,7 @@ export { Prisma } from "./generated/prisma/client";
 export type { CallStatus as DbCallStatus } from "./generated/prisma/client";
 export * from "./calls/transition-call";
 export * from "./calls/create-call";
+export { mayHaveCommitted, StatementNotSentError } from "./calls/commit-outcome";
 export * from "./calls/delete-call";
 export * from "./ingress/find-webhook-org";
 export * from "./ingress/idempotency";

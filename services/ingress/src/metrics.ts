@@ -9,6 +9,8 @@ export interface IngressMetrics {
   /** Webhook outcomes: action (or "unknown") and code ("ok" or the error code). */
   outcomes: Counter<"action" | "code">;
   creditsRefused: Counter;
+  /** Calls committed whose job Redis did not take at once (the reconciler enqueues them). */
+  enqueueDeferred: Counter;
   quotaRefused: Counter;
   /** What the token cache did: per request hit, miss, stale (epoch changed), recheck (a refusal confirmed); stored. */
   tokenCache: Record<TokenCacheResult, Counter.Internal>;
@@ -46,6 +48,11 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
     creditsRefused: new Counter({
       name: "ingress_credits_refused_total",
       help: "call.create requests refused for insufficient credits (402)",
+      registers: [registry],
+    }),
+    enqueueDeferred: new Counter({
+      name: "ingress_enqueue_deferred_total",
+      help: "call.create committed (201) but the BullMQ add failed; the dialer's reconciler enqueues the call",
       registers: [registry],
     }),
     quotaRefused: new Counter({

@@ -107,7 +107,7 @@ test("a failed batch runs its inputs again one by one: only the input that fails
   expect(await Promise.all(rest)).toEqual([{ ok: 120 }, { error: "Postgres refuses 13" }, { ok: 140 }]);
 });
 
-test("Postgres unavailable fails the batch and everything waiting, at once", async () => {
+test("Postgres unavailable fails the batch and everything waiting, at once; the waiting ones say their statement never ran", async () => {
   const { run, calls } = controlledRun();
   const submit = createBatcher(run, { concurrency: 1, failWaitingWhenUnavailable: true });
   const results = [1, 2, 3].map((n) =>
@@ -119,10 +119,7 @@ test("Postgres unavailable fails the batch and everything waiting, at once", asy
   await flush();
   const unavailable = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
   calls[0]?.finish(unavailable);
-  expect(await Promise.all(results)).toEqual([
-    { error: unavailable.message },
-    { error: unavailable.message },
-    { error: unavailable.message },
-  ]);
+  const notSent = "not sent: Postgres was unavailable for the batch ahead";
+  expect(await Promise.all(results)).toEqual([{ error: unavailable.message }, { error: notSent }, { error: notSent }]);
   expect(calls).toHaveLength(1);
 });

@@ -1,3 +1,4 @@
+import { StatementNotSentError } from "../calls/commit-outcome";
 import { isDatabaseUnavailable } from "../unavailable";
 
 export interface BatcherOptions {
@@ -54,8 +55,11 @@ export function createBatcher<I, O>(
       results = await run(batch.map((w) => w.item));
     } catch (error) {
       if (isDatabaseUnavailable(error)) {
-        const failed = options.failWaitingWhenUnavailable ? [...batch, ...waiting.splice(0)] : batch;
-        for (const w of failed) w.reject(error);
+        for (const w of batch) w.reject(error);
+        if (options.failWaitingWhenUnavailable) {
+          const notSent = new StatementNotSentError(error);
+          for (const w of waiting.splice(0)) w.reject(notSent);
+        }
       } else if (batch.length === 1) {
         batch[0]?.reject(error);
       } else {

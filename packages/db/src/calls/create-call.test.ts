@@ -79,6 +79,7 @@ describe.each([
       const claim = await claimIdempotencyKey(client(), {
         orgId: a.orgId,
         key,
+        owner: `owner-${key}`,
         requestHash: "h",
         lockSeconds: 60,
         ttlSeconds: 3600,
@@ -88,8 +89,8 @@ describe.each([
     const body = (id: string) => ({ success: true, call_id: id, status: "queued" });
     const [first, second] = [input(a), input(a)];
     const results = await createQueuedCalls(client(), [
-      { ...(first as CreateCallInput), idempotency: { key: "k1", status: 201, body: body(first?.callId as string) } },
-      { ...(second as CreateCallInput), idempotency: { key: "k2", status: 201, body: body(second?.callId as string) } },
+      { ...(first as CreateCallInput), idempotency: { key: "k1", owner: "owner-k1", status: 201, body: body(first?.callId as string) } },
+      { ...(second as CreateCallInput), idempotency: { key: "k2", owner: "owner-k2", status: 201, body: body(second?.callId as string) } },
     ]);
     expect(results.map((r) => r.outcome)).toEqual(["created", "insufficient_credits"]);
     const records = await suite.db.prisma.idempotencyRecord.findMany({ where: { orgId: a.orgId }, orderBy: { key: "asc" } });
@@ -97,6 +98,27 @@ describe.each([
       ["k1", 201, body(first?.callId as string)],
       ["k2", null, null],
     ]);
+    expect(records[0]?.callId).toBe(first?.callId);
+  });
+
+  test("a keyed create whose claim lapsed and was taken over creates nothing (one call per key, whatever the waits)", async () => {
+    const a = await org(5);
+    const claim = (owner: string, lockSeconds: number) =>
+      claimIdempotencyKey(client(), { orgId: a.orgId, key: "slow", owner, requestHash: "h", lockSeconds, ttlSeconds: 3600 });
+    expect((await claim("first", 0)).state).toBe("claimed"); // its lock lapses at once, as if it waited too long
+    expect((await claim("second", 60)).state).toBe("claimed"); // a retry takes the key over
+    const body = { success: true };
+    const [late, retry] = [input(a), input(a)];
+    const results = await createQueuedCalls(client(), [
+      { ...(late as CreateCallInput), idempotency: { key: "slow", owner: "first", status: 201, body } },
+    ]);
+    expect(results.map((r) => r.outcome)).toEqual(["claim_lost"]);
+    const again = await createQueuedCalls(client(), [
+      { ...(retry as CreateCallInput), idempotency: { key: "slow", owner: "second", status: 201, body } },
+    ]);
+    expect(again.map((r) => r.outcome)).toEqual(["created"]);
+    expect((await calls(a.orgId)).map((c) => c.id)).toEqual([retry?.callId]);
+    expect(await credits(a.orgId)).toBe(4);
   });
 });
 

@@ -11,25 +11,37 @@ export interface CreateCallInput {
   additionalInfo?: Record<string, unknown> | null;
   cost: number;
   requestId?: string | null;
-  /** When the request carries an Idempotency-Key this org has claimed: the 201 stored with the call. */
-  idempotency?: { key: string; status: number; body: unknown };
+  /**
+   * When the request carries an Idempotency-Key this org has claimed (as `owner`): the call is created only
+   * while that claim is still held, and its 201 is stored with it.
+   */
+  idempotency?: { key: string; owner: string; status: number; body: unknown };
 }
 
 export type CreateCallResult =
   | { outcome: "created" }
   | { outcome: "agent_not_found" }
-  | { outcome: "insufficient_credits"; balance: number };
+  | { outcome: "insufficient_credits"; balance: number }
+  /** The Idempotency-Key claim lapsed and another request holds the key now: nothing was created. */
+  | { outcome: "claim_lost" };
 
 // $1: the batch as a JSON array of items (see toRow); one parameter, whatever the batch size.
 const CREATE_QUEUED_CALLS = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
       ord int, call_id text, org_id text, agent_id text, contact_number text, contact_name text, contact_email text,
-      additional_info jsonb, cost int, request_id text, idem_key text, idem_status int, idem_body jsonb)
+      additional_info jsonb, cost int, request_id text, idem_key text, idem_owner text, idem_status int, idem_body jsonb)
+  ), claimed AS (
+    -- A keyed create goes ahead only while its claim is the one held (locked: a takeover waits for this commit).
+    SELECT i.* FROM input i
+    WHERE i.idem_key IS NULL OR EXISTS (
+      SELECT 1 FROM idempotency_records r
+      WHERE r.org_id = i.org_id AND r.key = i.idem_key AND r.owner = i.idem_owner AND r.response_status IS NULL
+      FOR UPDATE)
   ), valid AS (
     -- The agent must be the organisation's own; per organisation, the running total of the costs, in order.
     SELECT i.*, sum(i.cost) OVER (PARTITION BY i.org_id ORDER BY i.ord) AS needed
-    FROM input i
+    FROM claimed i
     WHERE EXISTS (SELECT 1 FROM agents a WHERE a.id = i.agent_id AND a.org_id = i.org_id)
   ), orgs AS (
     -- Locked in id order (concurrent batches cannot deadlock); FOR UPDATE reads the latest committed balance.
@@ -55,12 +67,15 @@ const CREATE_QUEUED_CALLS = `
     INSERT INTO call_events (call_id, from_status, to_status, detail)
     SELECT id, NULL, 'queued'::call_status, 'created' FROM created
   ), stored AS (
-    UPDATE idempotency_records r SET response_status = t.idem_status, response_body = t.idem_body, locked_until = now()
+    UPDATE idempotency_records r SET response_status = t.idem_status, response_body = t.idem_body, locked_until = now(),
+      call_id = t.call_id
     FROM taken t
-    WHERE t.idem_key IS NOT NULL AND r.org_id = t.org_id AND r.key = t.idem_key
+    WHERE t.idem_key IS NOT NULL AND r.org_id = t.org_id AND r.key = t.idem_key AND r.owner = t.idem_owner
   )
-  SELECT i.ord, t.ord IS NOT NULL AS created, v.ord IS NOT NULL AS agent_exists, COALESCE(d.credits, o.credits) AS balance
+  SELECT i.ord, t.ord IS NOT NULL AS created, c.ord IS NOT NULL AS claim_held, v.ord IS NOT NULL AS agent_exists,
+    COALESCE(d.credits, o.credits) AS balance
   FROM input i
+  LEFT JOIN claimed c ON c.ord = i.ord
   LEFT JOIN valid v ON v.ord = i.ord
   LEFT JOIN taken t ON t.ord = i.ord
   LEFT JOIN orgs o ON o.id = i.org_id
@@ -80,6 +95,7 @@ function toRow(input: CreateCallInput, ord: number) {
     cost: input.cost,
     request_id: input.requestId ?? null,
     idem_key: input.idempotency?.key ?? null,
+    idem_owner: input.idempotency?.owner ?? null,
     idem_status: input.idempotency?.status ?? null,
     idem_body: input.idempotency?.body ?? null,
   };
@@ -88,13 +104,13 @@ function toRow(input: CreateCallInput, ord: number) {
 /**
  * ONE statement for a whole batch of creates, of one or several organisations: each call is created only if
  * its agent is its organisation's own and the organisation can pay for it (in the batch's order), with its
- * debit, its first event and (when keyed) its stored 201. Every organisation row is locked once per batch,
+ * debit, its first event and (when keyed, and only while its Idempotency-Key claim is still held) its stored 201. Every organisation row is locked once per batch,
  * so concurrent creates of one organisation cost one row lock, one update and one commit per batch, not
  * per call; credits never go negative. Results come back in the order of the inputs.
  */
 export async function createQueuedCalls(client: SqlClient, inputs: readonly CreateCallInput[]): Promise<CreateCallResult[]> {
   if (inputs.length === 0) return [];
-  const rows = await runSql<{ ord: number; created: boolean; agent_exists: boolean; balance: number | null }>(
+  const rows = await runSql<{ ord: number; created: boolean; claim_held: boolean; agent_exists: boolean; balance: number | null }>(
     client,
     "ingress_create_queued_calls",
     CREATE_QUEUED_CALLS,
@@ -104,6 +120,7 @@ export async function createQueuedCalls(client: SqlClient, inputs: readonly Crea
     const row = rows[ord];
     if (row?.ord !== ord) throw new Error(`create batch: no result for item ${ord}`);
     if (row.created) return { outcome: "created" };
+    if (!row.claim_held) return { outcome: "claim_lost" };
     if (!row.agent_exists) return { outcome: "agent_not_found" };
     return { outcome: "insufficient_credits", balance: row.balance ?? 0 };
   });
@@ -113,33 +130,4 @@ export async function createQueuedCalls(client: SqlClient, inputs: readonly Crea
 export async function createQueuedCall(client: SqlClient, input: CreateCallInput): Promise<CreateCallResult> {
   const [result] = await createQueuedCalls(client, [input]);
   return result as CreateCallResult;
-}
-
-const UNDO_QUEUED_CALL = `
-  WITH removed AS (
-    DELETE FROM calls WHERE id = $1 AND org_id = $2 AND status = 'queued'::call_status
-    RETURNING org_id, credits_reserved
-  ), refund AS (
-    UPDATE organizations o SET credits = o.credits + r.credits_reserved FROM removed r WHERE o.id = r.org_id
-  ), forgotten AS (
-    DELETE FROM idempotency_records
-    WHERE $3::text IS NOT NULL AND org_id = $2 AND key = $3::text AND EXISTS (SELECT 1 FROM removed)
-  )
-  SELECT EXISTS (SELECT 1 FROM removed) AS removed`;
-
-/**
- * Undoes a create whose job never reached Redis, in ONE statement: deletes the call if it is still queued
- * (its events go with it), refunds its credits, and drops the idempotency record holding its 201 (so a
- * retry creates it again). Returns false when the call had already moved on: then nothing is undone.
- */
-export async function undoQueuedCall(
-  client: SqlClient,
-  input: { callId: string; orgId: string; idempotencyKey?: string },
-): Promise<{ removed: boolean }> {
-  const rows = await runSql<{ removed: boolean }>(client, "ingress_undo_queued_call", UNDO_QUEUED_CALL, [
-    input.callId,
-    input.orgId,
-    input.idempotencyKey ?? null,
-  ]);
-  return { removed: rows[0]?.removed ?? false };
 }

@@ -19,6 +19,8 @@ export type IdempotencyClaim =
 export interface ClaimInput {
   orgId: string;
   key: string;
+  /** A random id of this claim: the keyed create statement runs only while the record still names it. */
+  owner: string;
   requestHash: string;
   lockSeconds: number;
   ttlSeconds: number;
@@ -33,10 +35,12 @@ interface RecordRow {
 
 const CLAIM = `
   WITH claim AS (
-    INSERT INTO idempotency_records (org_id, key, request_hash, locked_until, expires_at)
-    VALUES ($1, $2, $3, now() + make_interval(secs => $4::int), now() + make_interval(secs => $5::int))
+    INSERT INTO idempotency_records (org_id, key, request_hash, locked_until, expires_at, owner)
+    VALUES ($1, $2, $3, now() + make_interval(secs => $4::int), now() + make_interval(secs => $5::int), $6)
     ON CONFLICT (org_id, key) DO UPDATE SET
       request_hash = EXCLUDED.request_hash,
+      owner = EXCLUDED.owner,
+      call_id = NULL,
       locked_until = EXCLUDED.locked_until,
       expires_at = EXCLUDED.expires_at,
       response_status = NULL,
@@ -66,6 +70,7 @@ export async function claimIdempotencyKey(client: SqlClient, input: ClaimInput):
     input.requestHash,
     input.lockSeconds,
     input.ttlSeconds,
+    input.owner,
   ]);
   let row = rows[0];
   if (row?.claimed) return { state: "claimed" };
@@ -81,24 +86,43 @@ export async function claimIdempotencyKey(client: SqlClient, input: ClaimInput):
 
 const STORE = `
   UPDATE idempotency_records SET response_status = $3::int, response_body = $4::jsonb, locked_until = now()
-  WHERE org_id = $1 AND key = $2 AND response_status IS NULL`;
+  WHERE org_id = $1 AND key = $2 AND owner = $5 AND response_status IS NULL`;
 
-/** Stores the final response of a claimed key, so that repeats replay it. */
+/** Stores the final response of a key this request still holds (owner), so that repeats replay it. */
 export async function storeIdempotentResponse(
   client: SqlClient,
-  input: { orgId: string; key: string; response: StoredResponse },
+  input: { orgId: string; key: string; owner: string; response: StoredResponse },
 ): Promise<void> {
   await runSql(client, "ingress_idempotency_store", STORE, [
     input.orgId,
     input.key,
     input.response.status,
     JSON.stringify(input.response.body),
+    input.owner,
   ]);
 }
 
-const RELEASE = `DELETE FROM idempotency_records WHERE org_id = $1 AND key = $2 AND response_status IS NULL`;
+const RELEASE = `DELETE FROM idempotency_records WHERE org_id = $1 AND key = $2 AND owner = $3 AND response_status IS NULL`;
 
-/** Drops a claim that has no response (the action failed with 5xx), so the sender's retry can run. */
-export async function releaseIdempotencyKey(client: SqlClient, input: { orgId: string; key: string }): Promise<void> {
-  await runSql(client, "ingress_idempotency_release", RELEASE, [input.orgId, input.key]);
+/** Drops this request's claim if it has no response (the action failed with 503), so the sender's retry can run. */
+export async function releaseIdempotencyKey(client: SqlClient, input: { orgId: string; key: string; owner: string }): Promise<void> {
+  await runSql(client, "ingress_idempotency_release", RELEASE, [input.orgId, input.key, input.owner]);
+}
+
+const SWEEP = `
+  WITH swept AS (
+    DELETE FROM idempotency_records WHERE ctid IN (
+      SELECT ctid FROM idempotency_records WHERE expires_at <= now() ORDER BY expires_at LIMIT $1::int
+    )
+    RETURNING 1
+  )
+  SELECT count(*)::int AS n FROM swept`;
+
+/**
+ * Deletes up to `limit` expired records (oldest first, on the expires_at index); returns how many. Expired
+ * records replay nothing, and each holds a digest of a body that carried contact details: keep none.
+ */
+export async function sweepExpiredIdempotencyRecords(client: SqlClient, limit: number): Promise<number> {
+  const rows = await runSql<{ n: number }>(client, "sweep_idempotency_records", SWEEP, [limit]);
+  return rows[0]?.n ?? 0;
 }

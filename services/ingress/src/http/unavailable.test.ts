@@ -92,14 +92,15 @@ describe("Redis stops answering between the quota and the job (the queue's conne
     redis?.disconnect();
   });
 
-  test("→ 503 within the Redis timeout; the call and its credit are undone", async () => {
+  test("→ 201 within the Redis timeout: the call is committed (point of no return), queued for the reconciler", async () => {
     const started = Date.now();
     const res = await ingress.hook(org.token, createBody(org.agentId), { "Idempotency-Key": "k1" });
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(res.status).toBe(503);
-    expect(res.headers["retry-after"]).toBeDefined();
-    expect(await suite.db.prisma.call.count({ where: { orgId: org.orgId } })).toBe(0);
-    expect((await suite.db.prisma.organization.findUnique({ where: { id: org.orgId } }))?.credits).toBe(10);
-    expect(await suite.db.prisma.idempotencyRecord.count({ where: { orgId: org.orgId } })).toBe(0);
+    expect(res.status).toBe(201);
+    expect(await suite.db.prisma.call.findUnique({ where: { id: res.body.call_id } })).toMatchObject({ status: "queued" });
+    expect((await suite.db.prisma.organization.findUnique({ where: { id: org.orgId } }))?.credits).toBe(9);
+    expect(await suite.db.prisma.idempotencyRecord.findMany({ where: { orgId: org.orgId } })).toMatchObject([
+      { key: "k1", responseStatus: 201, callId: res.body.call_id },
+    ]);
   });
 });

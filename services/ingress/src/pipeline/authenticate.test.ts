@@ -1,7 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { enableSigning } from "@inbound/db";
-import { createQueues } from "@inbound/queue";
 import { SecretBox, signPayload } from "@inbound/security";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import {
@@ -261,13 +260,21 @@ describe("signature verification", () => {
     expect(res.status).toBe(201);
   });
 
-  test("a signed request that fails with 503 releases its signature, so the sender's retry is not a replay", async () => {
+  test("a signed request answered 503 (nothing committed) releases its replay guard, so the sender's retry is accepted", async () => {
     const org = await signedOrg();
-    const queues = createQueues(suite.redis, suite.prefix);
-    queues.calls.add = (async () => {
-      throw new Error("Connection is closed.");
-    }) as typeof queues.calls.add;
-    const broken = await startIngress(suite, { queues });
+    // This replica's create statement cannot get a connection: it never goes out (a definite "nothing committed").
+    const pool = new Proxy(suite.db.pool, {
+      get(target, prop, receiver) {
+        if (prop !== "query") return Reflect.get(target, prop, receiver);
+        return async (config: { name?: string }, ...rest: unknown[]) => {
+          if (config?.name === "ingress_create_queued_calls") {
+            throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+          }
+          return (target.query as (...a: unknown[]) => Promise<unknown>).call(target, config, ...rest);
+        };
+      },
+    });
+    const broken = await startIngress(suite, { db: { ...suite.db, pool } });
     try {
       const payload = payloadFor(org);
       const ts = String(now());
@@ -275,9 +282,9 @@ describe("signature verification", () => {
       expect((await post(broken, org.token, payload, headers)).status).toBe(503);
       const retry = await post(a, org.token, payload, headers);
       expect(retry.status).toBe(201);
+      expect401(await post(a, org.token, payload, headers), "replayed_request");
     } finally {
       await broken.close();
-      await queues.close();
     }
   });
 

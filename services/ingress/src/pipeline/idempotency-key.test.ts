@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { addCredits } from "@inbound/db";
+import { addCredits, type Database } from "@inbound/db";
+import { createQueues } from "@inbound/queue";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import { createBody, createTestOrg, send, startIngress, type TestIngress } from "../test-support/harness";
 
@@ -51,50 +52,130 @@ test("the same key with a different body → 422 idempotency_key_reused (re-spac
   expect(await calls(org.orgId)).toBe(1);
 });
 
-test("a duplicate while the first is still being processed → 409 idempotency_key_in_flight", async () => {
+/** A gate a test opens: everything that waits on it proceeds. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, opened };
+}
+
+/** The suite's database, whose create statements wait for `held` before running; `reached` says one is waiting. */
+function heldCreates(held: Promise<void>, reached: () => void): Database {
+  const pool = new Proxy(suite.db.pool, {
+    get(target, prop, receiver) {
+      if (prop !== "query") return Reflect.get(target, prop, receiver);
+      return async (config: { name?: string }, ...rest: unknown[]) => {
+        if (config?.name === "ingress_create_queued_calls") {
+          reached();
+          await held;
+        }
+        return (target.query as (...a: unknown[]) => Promise<unknown>).call(target, config, ...rest);
+      };
+    },
+  });
+  return { ...suite.db, pool };
+}
+
+test("a real duplicate request while the first is still before its commit → 409 in flight; after it, the replayed 201", async () => {
+  const org = await createTestOrg(suite.db, { credits: 10 });
+  const body = createBody(org.agentId);
+  const hold = gate();
+  const arrived = gate();
+  const slow = await startIngress(suite, { db: heldCreates(hold.opened, arrived.open) });
+  try {
+    const first = slow.hook(org.token, body, { "Idempotency-Key": "busy-key" });
+    await arrived.opened; // the first request holds the key and waits at its create statement
+    for (const replica of [a, b, slow]) {
+      const dup = await replica.hook(org.token, body, { "Idempotency-Key": "busy-key" });
+      expect(dup.status).toBe(409);
+      expect(dup.headers["retry-after"]).toBe("1");
+      expect(dup.body).toEqual({
+        success: false,
+        error: { code: "idempotency_key_in_flight", message: expect.any(String), field: "Idempotency-Key" },
+      });
+    }
+    expect(await calls(org.orgId)).toBe(0);
+    hold.open();
+    const done = await first;
+    expect(done.status).toBe(201);
+    const replay = await a.hook(org.token, body, { "Idempotency-Key": "busy-key" });
+    expect(replay.status).toBe(201);
+    expect(replay.headers["idempotent-replayed"]).toBe("true");
+    expect(replay.body.call_id).toBe(done.body.call_id);
+    expect(await calls(org.orgId)).toBe(1);
+  } finally {
+    hold.open();
+    await slow.close();
+  }
+});
+
+test("a duplicate arriving while the first, committed, still waits for Redis replays its 201: the call exists and stays", async () => {
+  const org = await createTestOrg(suite.db, { credits: 10 });
+  const body = createBody(org.agentId);
+  const hold = gate();
+  const arrived = gate();
+  const queues = createQueues(suite.redis, suite.prefix);
+  const realAdd = queues.calls.add.bind(queues.calls);
+  queues.calls.add = (async (...args: Parameters<typeof realAdd>) => {
+    arrived.open();
+    await hold.opened;
+    return realAdd(...args);
+  }) as typeof queues.calls.add;
+  const slow = await startIngress(suite, { queues });
+  try {
+    const first = slow.hook(org.token, body, { "Idempotency-Key": "enqueueing" });
+    await arrived.opened;
+    const dup = await a.hook(org.token, body, { "Idempotency-Key": "enqueueing" });
+    expect(dup.status).toBe(201);
+    expect(dup.headers["idempotent-replayed"]).toBe("true");
+    hold.open();
+    const done = await first;
+    expect(done.status).toBe(201);
+    expect(done.body.call_id).toBe(dup.body.call_id);
+    // The replayed call_id names a real call, with its job.
+    expect(await suite.db.prisma.call.findUnique({ where: { id: dup.body.call_id } })).toMatchObject({ status: "queued" });
+    expect(await queues.calls.getJob(dup.body.call_id)).toBeDefined();
+    expect(await calls(org.orgId)).toBe(1);
+  } finally {
+    hold.open();
+    await slow.close();
+    await queues.close();
+  }
+});
+
+test("a key whose holder crashed (lock expired, no response) is taken over and the request runs", async () => {
   const org = await createTestOrg(suite.db, { credits: 10 });
   const body = createBody(org.agentId);
   const raw = Buffer.from(JSON.stringify(body));
-  // The first request holds the key (claimed, lock still valid, no response yet).
   await suite.db.prisma.idempotencyRecord.create({
     data: {
       orgId: org.orgId,
-      key: "busy-key",
+      key: "crashed-key",
+      owner: "a-dead-request",
       requestHash: createHash("sha256").update(raw).digest("hex"),
-      lockedUntil: new Date(Date.now() + 60_000),
+      lockedUntil: new Date(Date.now() - 1000),
       expiresAt: new Date(Date.now() + 86_400_000),
     },
   });
-  const res = await a.hook(org.token, body, { "Idempotency-Key": "busy-key" });
-  expect(res.status).toBe(409);
-  expect(res.body).toEqual({
-    success: false,
-    error: { code: "idempotency_key_in_flight", message: expect.any(String), field: "Idempotency-Key" },
-  });
-  expect(await calls(org.orgId)).toBe(0);
-
-  // Its holder crashed: once the lock expires, the key is taken over and the request runs.
-  await suite.db.prisma.idempotencyRecord.update({
-    where: { orgId_key: { orgId: org.orgId, key: "busy-key" } },
-    data: { lockedUntil: new Date(Date.now() - 1000) },
-  });
-  expect((await a.hook(org.token, body, { "Idempotency-Key": "busy-key" })).status).toBe(201);
+  expect((await a.hook(org.token, body, { "Idempotency-Key": "crashed-key" })).status).toBe(201);
   expect(await calls(org.orgId)).toBe(1);
 });
 
-test("20 parallel duplicates with one key create exactly one call; every 201 names it, the rest are 409", async () => {
+test("20 parallel duplicates with one key on two replicas: exactly one original 201; the others 409 or its replay", async () => {
   const org = await createTestOrg(suite.db, { credits: 50 });
   const body = createBody(org.agentId);
   const responses = await Promise.all(
     Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).hook(org.token, body, { "Idempotency-Key": "storm" })),
   );
-  const created = responses.filter((r) => r.status === 201);
-  expect(created.length).toBeGreaterThanOrEqual(1);
-  expect(new Set(created.map((r) => r.body.call_id)).size).toBe(1);
-  for (const r of responses.filter((r) => r.status !== 201)) {
-    expect(r.status).toBe(409);
-    expect(r.body.error.code).toBe("idempotency_key_in_flight");
-  }
+  const originals = responses.filter((r) => r.status === 201 && r.headers["idempotent-replayed"] === undefined);
+  const replays = responses.filter((r) => r.status === 201 && r.headers["idempotent-replayed"] === "true");
+  const inFlight = responses.filter((r) => r.status === 409);
+  expect(originals).toHaveLength(1);
+  expect(originals.length + replays.length + inFlight.length).toBe(20);
+  for (const r of replays) expect(r.body.call_id).toBe(originals[0]?.body.call_id);
+  for (const r of inFlight) expect(r.body.error.code).toBe("idempotency_key_in_flight");
   expect(await calls(org.orgId)).toBe(1);
   expect((await suite.db.prisma.organization.findUnique({ where: { id: org.orgId } }))?.credits).toBe(49);
 });

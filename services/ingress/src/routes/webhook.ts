@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { type Action, ApiError, createWebhookValidator, type WebhookRequest } from "@inbound/contracts";
 import {
   type CreateCallInput,
@@ -22,7 +23,7 @@ import { rateLimitHeaders } from "../pipeline/quota";
 import { rawBodyOf } from "../pipeline/read-body";
 import type { ActionContext, ActionDeps, ActionResult } from "../use-cases/action";
 import { cancelCall } from "../use-cases/cancel-call";
-import { createCall } from "../use-cases/create-call";
+import { createCall, idempotencyKeyInFlight, OutcomeUnknownError } from "../use-cases/create-call";
 import { deleteCall } from "../use-cases/delete-call";
 
 /** The ingress fails every waiting request at once when Postgres is down: each would only wait for the same timeout. */
@@ -101,13 +102,13 @@ export function webhookHandler(deps: Required<Pick<IngressDeps, "clock">> & Ingr
       const request = parseWebhookBody(raw, validate);
       ctx.action = request.action;
       const key = readIdempotencyKey(req.headers["idempotency-key"]);
-      const actionCtx: ActionContext = { orgId: org.orgId, requestId: ctx.requestId, idempotencyKey: key };
-      const result = key ? await runIdempotent(actionCtx, request, raw, res) : await runAction(actionCtx, request);
+      const actionCtx: ActionContext = { orgId: org.orgId, requestId: ctx.requestId };
+      const result = key ? await runIdempotent(actionCtx, key, request, raw, res) : await runAction(actionCtx, request);
       res.status(result.status).json(result.body);
     } catch (error) {
       const apiError = toApiError(error, config.BODY_LIMIT_BYTES);
-      if (ctx.replayKey && (!apiError || apiError.status >= 500)) {
-        // Nothing was done: let the sender retry the same signed request.
+      if (ctx.replayKey && apiError?.status === 503 && !(error instanceof OutcomeUnknownError)) {
+        // A 503 means nothing was done: let the sender retry the same signed request.
         await redis.del(ctx.replayKey).catch(() => undefined);
       }
       throw error;
@@ -118,11 +119,19 @@ export function webhookHandler(deps: Required<Pick<IngressDeps, "clock">> & Ingr
     return ACTION_HANDLERS[request.action](actionDeps, ctx, request.data as never);
   }
 
-  async function runIdempotent(ctx: ActionContext, request: WebhookRequest, raw: Buffer, res: Response): Promise<ActionResult> {
-    const key = ctx.idempotencyKey as string;
+  async function runIdempotent(
+    baseCtx: ActionContext,
+    key: string,
+    request: WebhookRequest,
+    raw: Buffer,
+    res: Response,
+  ): Promise<ActionResult> {
+    const owner = randomUUID();
+    const ctx: ActionContext = { ...baseCtx, idempotency: { key, owner } };
     const claim = await claimIdempotencyKey(sql, {
       orgId: ctx.orgId,
       key,
+      owner,
       requestHash: requestHash(raw),
       lockSeconds: config.IDEMPOTENCY_LOCK_SECONDS,
       ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
@@ -135,13 +144,7 @@ export function webhookHandler(deps: Required<Pick<IngressDeps, "clock">> & Ingr
           "Idempotency-Key",
         );
       case "in_flight":
-        throw new ApiError(
-          "idempotency_key_in_flight",
-          "A request with this Idempotency-Key is still being processed. Retry after it has completed.",
-          "Idempotency-Key",
-          {},
-          { "Retry-After": "1" },
-        );
+        throw idempotencyKeyInFlight();
       case "done": {
         res.setHeader("Idempotent-Replayed", "true");
         const body = claim.response.body as Record<string, unknown>;
@@ -155,10 +158,12 @@ export function webhookHandler(deps: Required<Pick<IngressDeps, "clock">> & Ingr
     try {
       result = await runAction(ctx, request);
     } catch (error) {
-      if (error instanceof ApiError && error.status < 500) {
+      if (error instanceof ApiError && error.code === "idempotency_key_in_flight") {
+        // The claim lapsed and another request holds the key: its answer is the one to store, not ours.
+      } else if (error instanceof ApiError && error.status < 500) {
         await store({ status: error.status, body: error.toBody() as unknown as Record<string, unknown> });
-      } else {
-        await releaseIdempotencyKey(sql, { orgId: ctx.orgId, key }).catch(() =>
+      } else if (!(error instanceof OutcomeUnknownError)) {
+        await releaseIdempotencyKey(sql, { orgId: ctx.orgId, key, owner }).catch(() =>
           logger.warn(
             { request_id: ctx.requestId },
             "could not release an Idempotency-Key claim; it frees itself when its lock expires",
@@ -172,7 +177,7 @@ export function webhookHandler(deps: Required<Pick<IngressDeps, "clock">> & Ingr
 
     async function store(response: { status: number; body: Record<string, unknown> }): Promise<void> {
       try {
-        await storeIdempotentResponse(sql, { orgId: ctx.orgId, key, response });
+        await storeIdempotentResponse(sql, { orgId: ctx.orgId, key, owner, response });
       } catch {
         // The action is done; a repeat after the lock expires runs it again (cancel and delete then answer 409/404).
         logger.warn({ request_id: ctx.requestId }, "could not store the idempotent response");

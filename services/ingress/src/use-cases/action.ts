@@ -20,7 +20,8 @@ export interface ActionDeps {
 export interface ActionContext {
   orgId: string;
   requestId: string;
-  idempotencyKey?: string;
+  /** The Idempotency-Key this request claimed, and the claim's owner id (see claimIdempotencyKey). */
+  idempotency?: { key: string; owner: string };
 }
 
 export interface ActionResult {

@@ -1,4 +1,4 @@
-import { addCredits, showOrganization } from "@inbound/db";
+import { addCredits, type Database, showOrganization } from "@inbound/db";
 import { createQueues, type Queues } from "@inbound/queue";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import { createBody, createTestOrg, dumpRedis, phoneNumber, startIngress, type TestIngress } from "../test-support/harness";
@@ -103,7 +103,7 @@ test("50 parallel creates against 10 credits: exactly 10 × 201 and 40 × 402, b
   expect(counts.waiting).toBeGreaterThanOrEqual(10);
 });
 
-describe("when Redis refuses the job", () => {
+describe("when Redis refuses or delays the job after the commit", () => {
   let broken: TestIngress;
   let queues: Queues;
   let failAdds = true;
@@ -122,27 +122,97 @@ describe("when Redis refuses the job", () => {
     await queues?.close();
   });
 
-  test("503 with Retry-After, no call left, balance unchanged; a retry with the same key creates exactly one call", async () => {
+  test("the commit is the point of no return: 201, the call stays queued with its credit, a keyed retry replays it", async () => {
     const org = await createTestOrg(suite.db, { credits: 2 });
     const headers = { "Idempotency-Key": "order-4711" };
     failAdds = true;
     const res = await broken.hook(org.token, createBody(org.agentId), headers);
-    expect(res.status).toBe(503);
-    expect(res.headers["retry-after"]).toMatch(/^\d+$/);
-    expect(res.body).toEqual({ success: false, error: { code: "service_unavailable", message: expect.any(String) } });
-    expect(await suite.db.prisma.call.count({ where: { orgId: org.orgId } })).toBe(0);
-    expect(await balance(org.orgId)).toBe(2);
-    expect(await suite.db.prisma.idempotencyRecord.count({ where: { orgId: org.orgId } })).toBe(0);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ success: true, status: "queued", call_id: expect.stringMatching(/^call_/) });
+    expect(await suite.db.prisma.call.findUnique({ where: { id: res.body.call_id } })).toMatchObject({ status: "queued" });
+    expect(await balance(org.orgId)).toBe(1);
+    // Its job is the reconciler's duty now (services/dialer reconcile.test.ts: queued calls without a job).
+    expect(await queues.calls.getJob(res.body.call_id)).toBeUndefined();
+    expect(broken.logs.join("")).toContain("call committed but its job was not enqueued");
+    expect(await broken.registry.getSingleMetricAsString("ingress_enqueue_deferred_total")).toMatch(/ 1$/m);
 
     failAdds = false;
     const retry = await broken.hook(org.token, createBody(org.agentId), headers);
     expect(retry.status).toBe(201);
-    const again = await broken.hook(org.token, createBody(org.agentId), headers);
-    expect(again.status).toBe(201);
-    expect(again.body.call_id).toBe(retry.body.call_id);
+    expect(retry.headers["idempotent-replayed"]).toBe("true");
+    expect(retry.body.call_id).toBe(res.body.call_id);
     expect(await suite.db.prisma.call.count({ where: { orgId: org.orgId } })).toBe(1);
     expect(await balance(org.orgId)).toBe(1);
-    expect(await queues.calls.getJob(retry.body.call_id)).toBeDefined();
+  });
+
+  test("a 3 s late add (Redis slow, not down) still answers 201 within the Redis timeout, and the late job is the one job", async () => {
+    const org = await createTestOrg(suite.db, { credits: 2 });
+    const slow = createQueues(suite.redis, suite.prefix);
+    const realAdd = slow.calls.add.bind(slow.calls);
+    let landed: Promise<unknown> | undefined;
+    slow.calls.add = (async (...args: Parameters<typeof realAdd>) => {
+      landed = new Promise((r) => setTimeout(r, 3000)).then(() => realAdd(...args));
+      return landed;
+    }) as typeof slow.calls.add;
+    const late = await startIngress(suite, { queues: slow, config: { REDIS_TIMEOUT_MS: "500" } });
+    try {
+      const res = await late.hook(org.token, createBody(org.agentId));
+      expect(res.status).toBe(201);
+      await landed;
+      expect((await slow.calls.getJob(res.body.call_id))?.data).toMatchObject({ callId: res.body.call_id });
+      expect(await suite.db.prisma.call.count({ where: { orgId: org.orgId } })).toBe(1);
+      expect(await balance(org.orgId)).toBe(1);
+    } finally {
+      await late.close();
+      await slow.close();
+    }
+  });
+});
+
+describe("when the connection breaks under the create statement", () => {
+  /** The suite's database, whose create statement runs (or not) and then loses its connection. */
+  function breakingDb(runFirst: boolean): Database {
+    const pool = new Proxy(suite.db.pool, {
+      get(target, prop, receiver) {
+        if (prop !== "query") return Reflect.get(target, prop, receiver);
+        return async (config: { name?: string }, ...rest: unknown[]) => {
+          if (config?.name === "ingress_create_queued_calls") {
+            if (runFirst) await (target.query as (...a: unknown[]) => Promise<unknown>)(config, ...rest);
+            throw new Error("Connection terminated unexpectedly");
+          }
+          return (target.query as (...a: unknown[]) => Promise<unknown>).call(target, config, ...rest);
+        };
+      },
+    });
+    return { ...suite.db, pool };
+  }
+
+  test("the statement committed before the connection broke: the call is read back and the answer is 201", async () => {
+    const org = await createTestOrg(suite.db, { credits: 2 });
+    const ingress = await startIngress(suite, { db: breakingDb(true), config: { DATABASE_TIMEOUT_MS: "300" } });
+    try {
+      const res = await ingress.hook(org.token, createBody(org.agentId));
+      expect(res.status).toBe(201);
+      expect(await callRow(res.body.call_id)).toMatchObject({ status: "queued", orgId: org.orgId });
+      expect(await ingress.queues.calls.getJob(res.body.call_id)).toBeDefined();
+      expect(await balance(org.orgId)).toBe(1);
+    } finally {
+      await ingress.close();
+    }
+  });
+
+  test("the statement never ran: the call is looked for, not found, and the answer is 503 with nothing committed", async () => {
+    const org = await createTestOrg(suite.db, { credits: 2 });
+    const ingress = await startIngress(suite, { db: breakingDb(false), config: { DATABASE_TIMEOUT_MS: "300" } });
+    try {
+      const res = await ingress.hook(org.token, createBody(org.agentId));
+      expect(res.status).toBe(503);
+      expect(res.headers["retry-after"]).toMatch(/^\d+$/);
+      expect(await suite.db.prisma.call.count({ where: { orgId: org.orgId } })).toBe(0);
+      expect(await balance(org.orgId)).toBe(2);
+    } finally {
+      await ingress.close();
+    }
   });
 });
 

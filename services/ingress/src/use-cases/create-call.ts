@@ -1,5 +1,6 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { ApiError, type CreateCallData, newId } from "@inbound/contracts";
-import { undoQueuedCall } from "@inbound/db";
+import { type CreateCallInput, type CreateCallResult, currentStatus, mayHaveCommitted } from "@inbound/db";
 import { enqueueCall } from "@inbound/queue";
 import { serviceUnavailable, withTimeout } from "../http/unavailable";
 import type { ActionContext, ActionDeps, ActionResult } from "./action";
@@ -7,17 +8,22 @@ import type { ActionContext, ActionDeps, ActionResult } from "./action";
 export const CALL_QUEUED_MESSAGE = "Call has been queued successfully.";
 
 /**
- * call.create: ONE statement reserves the credit and inserts the queued call (and stores the keyed 201),
- * then ONE BullMQ add (jobId = call id, ids only). If the add fails, the call and its credit are undone
- * and the answer is 503, so a retry starts clean. If even the undo fails, the call stays queued and the
- * dialer's reconciler enqueues it (it re-enqueues queued calls without a job after RECONCILE_AFTER_MS).
+ * call.create. The Postgres commit is the point of no return (SPEC §2):
+ * - ONE statement reserves the credit and inserts the queued call (and, when keyed, stores the 201 in the
+ *   record this request claimed, only while that claim is still held);
+ * - once it committed the answer is 201, whatever happens next. The BullMQ add (jobId = call id, ids only)
+ *   follows; if Redis refuses or times out, the call stays queued and the dialer's reconciler enqueues it
+ *   (queued calls without a job, after RECONCILE_AFTER_MS). A duplicate add is a no-op (same job id), and a
+ *   call is dialled only by the one claim queued → dialing, so a late add never dials twice;
+ * - a 503 therefore always means nothing was committed. When the statement's outcome is unknown (the
+ *   connection broke after it was sent), the call is looked up by its id before answering.
  */
 export async function createCall(deps: ActionDeps, ctx: ActionContext, data: CreateCallData): Promise<ActionResult> {
   const cost = deps.config.CALL_COST_CREDITS;
   const callId = newId("call");
   const body = { success: true, call_id: callId, status: "queued", message: CALL_QUEUED_MESSAGE };
 
-  const outcome = await deps.createQueuedCall({
+  const outcome = await commitCreate(deps, ctx, {
     callId,
     orgId: ctx.orgId,
     agentId: data.agent_id,
@@ -27,11 +33,12 @@ export async function createCall(deps: ActionDeps, ctx: ActionContext, data: Cre
     additionalInfo: data.additional_info ?? null,
     cost,
     requestId: ctx.requestId,
-    idempotency: ctx.idempotencyKey ? { key: ctx.idempotencyKey, status: 201, body } : undefined,
+    idempotency: ctx.idempotency ? { ...ctx.idempotency, status: 201, body } : undefined,
   });
   if (outcome.outcome === "agent_not_found") {
     throw new ApiError("agent_not_found", "agent_id does not match any agent of this organisation.", "data.agent_id");
   }
+  if (outcome.outcome === "claim_lost") throw idempotencyKeyInFlight();
   if (outcome.outcome === "insufficient_credits") {
     deps.metrics.creditsRefused.inc();
     throw new ApiError(
@@ -49,22 +56,62 @@ export async function createCall(deps: ActionDeps, ctx: ActionContext, data: Cre
       "enqueue",
     );
   } catch (error) {
-    await undoCreate(deps, ctx, callId, error);
-    throw serviceUnavailable("queue");
+    deps.metrics.enqueueDeferred.inc();
+    deps.logger.warn(
+      { request_id: ctx.requestId, org_id: ctx.orgId, call_id: callId, error_name: (error as Error)?.name },
+      "call committed but its job was not enqueued; the dialer's reconciler will enqueue it",
+    );
   }
-  return { status: 201, body, stored: Boolean(ctx.idempotencyKey) };
+  return { status: 201, body, stored: Boolean(ctx.idempotency) };
 }
 
-async function undoCreate(deps: ActionDeps, ctx: ActionContext, callId: string, cause: unknown): Promise<void> {
-  const log = { request_id: ctx.requestId, org_id: ctx.orgId, call_id: callId, error_name: (cause as Error)?.name };
+/**
+ * A 503 after which the call may nevertheless exist (Postgres never answered the check): the request's
+ * replay guard and Idempotency-Key are kept, so a resent request cannot create a second call.
+ */
+export class OutcomeUnknownError extends Error {
+  constructor(cause: unknown) {
+    super("the create statement's outcome is unknown", { cause });
+    this.name = "OutcomeUnknownError";
+  }
+}
+
+export function idempotencyKeyInFlight(): ApiError {
+  return new ApiError(
+    "idempotency_key_in_flight",
+    "A request with this Idempotency-Key is still being processed. Retry after it has completed.",
+    "Idempotency-Key",
+    {},
+    { "Retry-After": "1" },
+  );
+}
+
+/**
+ * Runs the create statement; when it failed in a way that may still have committed, waits out the
+ * statement's own timeout (after it Postgres has finished or aborted it) and reads the call by its id.
+ * Found: it was created. Not found: nothing was. No answer: 503, logged as an unknown outcome.
+ */
+async function commitCreate(deps: ActionDeps, ctx: ActionContext, input: CreateCallInput): Promise<CreateCallResult> {
   try {
-    const { removed } = await undoQueuedCall(deps.sql, {
-      callId,
-      orgId: ctx.orgId,
-      idempotencyKey: ctx.idempotencyKey,
-    });
-    deps.logger.warn({ ...log, undone: removed }, "enqueue failed; call creation undone");
-  } catch {
-    deps.logger.error(log, "enqueue failed and the undo failed too; the dialer's reconciler will enqueue the queued call");
+    return await deps.createQueuedCall(input);
+  } catch (error) {
+    if (!mayHaveCommitted(error)) throw error;
+    const log = { request_id: ctx.requestId, org_id: ctx.orgId, call_id: input.callId };
+    const timeoutMs = deps.config.DATABASE_TIMEOUT_MS;
+    const deadline = Date.now() + 3 * timeoutMs;
+    await delay(timeoutMs);
+    while (Date.now() < deadline) {
+      try {
+        const status = await currentStatus(deps.sql, input.callId, ctx.orgId);
+        deps.logger.warn({ ...log, committed: status !== null }, "create statement outcome resolved by reading the call");
+        if (status !== null) return { outcome: "created" };
+        throw serviceUnavailable("database");
+      } catch (readError) {
+        if (readError instanceof ApiError) throw readError;
+        await delay(Math.min(500, timeoutMs));
+      }
+    }
+    deps.logger.error(log, "create statement outcome unknown: Postgres did not answer the check");
+    throw new OutcomeUnknownError(error);
   }
 }

@@ -1,0 +1,35 @@
+/** Connect-phase failures: the statement never reached Postgres, so nothing it would have written exists. */
+const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "57P03", "53300", "P1001", "P2024"]);
+const NOT_SENT_MESSAGE = /timeout exceeded when trying to connect|connect ECONNREFUSED|the database system is starting up/i;
+/** A SQLSTATE the server answered with: the statement (and its implicit transaction) was rolled back. */
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+/** Codes the server sends when it kills the session itself: whether the commit landed first is not known. */
+const SESSION_KILLED = new Set(["57P01", "57P02", "57P05"]);
+
+/**
+ * True when a failed single-statement write MAY have committed: the connection broke or the client gave up
+ * (query_timeout) after the statement was sent, so only a read after the fact can tell. False when the
+ * failure is definite: the statement never went out (connect refused or timed out, pool full) or Postgres
+ * answered with an error (statement_timeout 57014, a constraint, a deadlock), which rolled it back.
+ */
+export function mayHaveCommitted(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 6; depth++) {
+    const candidate = e as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+    if (candidate.name === "StatementNotSentError") return false;
+    const code = typeof candidate.code === "string" ? candidate.code : undefined;
+    if (code && NOT_SENT_CODES.has(code)) return false;
+    if (code && SESSION_KILLED.has(code)) return true;
+    if (code && SQLSTATE.test(code)) return false;
+    if (typeof candidate.message === "string" && NOT_SENT_MESSAGE.test(candidate.message)) return false;
+    e = candidate.cause ?? candidate.meta?.driverAdapterError;
+  }
+  return true;
+}
+
+/** A batched item whose statement never ran (an earlier batch found Postgres unavailable): nothing was written. */
+export class StatementNotSentError extends Error {
+  constructor(cause: unknown) {
+    super("not sent: Postgres was unavailable for the batch ahead", { cause });
+    this.name = "StatementNotSentError";
+  }
+}
