@@ -11,12 +11,15 @@ const TERMINAL = [...TERMINAL_STATUSES].map((s) => `'${s}'::call_status`).join("
 const ERASE_CALL = `
   WITH erased AS (
     UPDATE calls SET contact_number = NULL, contact_name = NULL, contact_email = NULL, additional_info = NULL,
-      deleted_at = now(), updated_at = now()
+      request_id = NULL, deleted_at = now(), updated_at = now()
     WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL AND status IN (${TERMINAL})
       AND EXISTS (SELECT 1 FROM engagements e WHERE e.call_id = $1)
     RETURNING id, org_id, provider_call_id
   ), dropped AS (
     DELETE FROM engagements WHERE call_id IN (SELECT id FROM erased)
+  ), forgotten AS (
+    -- The stored 201 and the digest of the body that carried the contact details.
+    DELETE FROM idempotency_records WHERE call_id IN (SELECT id FROM erased)
   ), audit AS (
     INSERT INTO call_deletions (call_id, org_id, request_id, database_erased_at, provider_call_id)
     SELECT id, org_id, $3::text, now(), provider_call_id FROM erased
@@ -30,8 +33,9 @@ const ERASE_CALL = `
   LEFT JOIN calls c ON c.id = $1 AND c.org_id = $2 AND c.deleted_at IS NULL`;
 
 /**
- * Erases a finished, connected call in ONE statement: contact fields and additional_info nulled, deleted_at
- * set, the engagement (transcript, recording metadata) deleted, and a PII-free call_deletions audit row
+ * Erases a finished, connected call in ONE statement: contact fields, additional_info and the caller's
+ * X-Request-Id nulled, deleted_at set, the engagement (transcript, recording metadata) and the
+ * idempotency record of its create deleted, and a PII-free call_deletions audit row
  * written. The provider-side purge is the dialer's job (a purge job, then provider_purged_at).
  */
 export async function eraseCall(

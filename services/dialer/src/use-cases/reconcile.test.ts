@@ -141,3 +141,23 @@ test("a call waiting for a transient retry whose delayed job is gone is enqueued
   });
   expect(await dialsOf(suite.db.prisma, callId)).toBe(2);
 });
+
+test("expired Idempotency-Key records are swept (they hold a digest of a body with contact details); live ones stay", async () => {
+  const record = (key: string, expiresInMs: number) =>
+    suite.db.prisma.idempotencyRecord.create({
+      data: {
+        orgId: org.orgId,
+        key,
+        requestHash: "h",
+        lockedUntil: new Date(),
+        responseStatus: 201,
+        responseBody: {},
+        expiresAt: new Date(Date.now() + expiresInMs),
+      },
+    });
+  await Promise.all([record("old-1", -60_000), record("old-2", -1_000), record("live", 3_600_000)]);
+  const report = await reconciler().runOnce();
+  expect(report.sweptIdempotencyRecords).toBeGreaterThanOrEqual(2);
+  const left = await suite.db.prisma.idempotencyRecord.findMany({ where: { orgId: org.orgId }, select: { key: true } });
+  expect(left.map((r) => r.key)).toEqual(["live"]);
+});

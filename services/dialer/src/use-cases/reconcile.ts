@@ -1,4 +1,10 @@
-import { findIdleLiveCalls, findQueuedCalls, findUnpurgedDeletions, loadDialableCall } from "@inbound/db";
+import {
+  findIdleLiveCalls,
+  findQueuedCalls,
+  findUnpurgedDeletions,
+  loadDialableCall,
+  sweepExpiredIdempotencyRecords,
+} from "@inbound/db";
 import { enqueueCall, enqueuePurge, purgeJobId, type Queues } from "@inbound/queue";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -19,6 +25,8 @@ export interface ReconcileReport {
   requeuedPurges: string[];
   endedLostCalls: string[];
   retriesRequeued: string[];
+  /** Expired Idempotency-Key records deleted this round. */
+  sweptIdempotencyRecords: number;
 }
 
 type JobLiveness = { state: "live" } | { state: "missing" } | { state: "finished"; finishedAgoMs: number };
@@ -30,7 +38,8 @@ type JobLiveness = { state: "live" } | { state: "missing" } | { state: "finished
  *   failed) is enqueued again under the same jobId (BullMQ ignores a second add of a live id);
  * - a deletion whose provider purge is not done and has no live purge job gets its purge job again;
  * - a call in dialing/ringing/in_progress whose job is gone (it stalled past its limit, or failed while
- *   Postgres was away) is ended as lost, or re-enqueued when it only waits for a transient retry.
+ *   Postgres was away) is ended as lost, or re-enqueued when it only waits for a transient retry;
+ * - expired Idempotency-Key records (past IDEMPOTENCY_TTL_SECONDS) are deleted, a batch per round.
  */
 export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redis, options: ReconcilerOptions) {
   const batch = options.batchSize ?? 500;
@@ -116,11 +125,21 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
     }
   }
 
+  async function sweepIdempotencyRecords(report: ReconcileReport): Promise<void> {
+    report.sweptIdempotencyRecords = await sweepExpiredIdempotencyRecords(ctx.sql, batch);
+  }
+
   return {
     /** One round; each part runs even if another failed (Postgres or Redis away: next round retries). */
     async runOnce(): Promise<ReconcileReport> {
-      const report: ReconcileReport = { requeuedCalls: [], requeuedPurges: [], endedLostCalls: [], retriesRequeued: [] };
-      for (const step of [requeueQueuedCalls, requeuePurges, resolveLostCalls]) {
+      const report: ReconcileReport = {
+        requeuedCalls: [],
+        requeuedPurges: [],
+        endedLostCalls: [],
+        retriesRequeued: [],
+        sweptIdempotencyRecords: 0,
+      };
+      for (const step of [requeueQueuedCalls, requeuePurges, resolveLostCalls, sweepIdempotencyRecords]) {
         try {
           await step(report);
         } catch (error) {

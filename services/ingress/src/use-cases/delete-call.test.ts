@@ -139,3 +139,19 @@ test("if Redis refuses the purge job the answer is still 200: the erasure is don
     await queues.close();
   }
 });
+
+test("a delete also erases the create's idempotency record (its body digest) and the caller's X-Request-Id", async () => {
+  const create = await ingress.hook(org.token, createBody(org.agentId, { contact_name: "Asha Rao" }), {
+    "Idempotency-Key": "crm-order-88",
+    "X-Request-Id": "crm-asha-rao-88",
+  });
+  expect(create.status).toBe(201);
+  const callId = create.body.call_id as string;
+  expect(await suite.db.prisma.idempotencyRecord.count({ where: { orgId: org.orgId, key: "crm-order-88" } })).toBe(1);
+  await advanceCall(suite.db, callId, "completed", { engagement: true });
+  expect((await del(callId)).status).toBe(200);
+  expect(await suite.db.prisma.idempotencyRecord.count({ where: { orgId: org.orgId, key: "crm-order-88" } })).toBe(0);
+  expect((await suite.db.prisma.call.findUnique({ where: { id: callId } }))?.requestId).toBeNull();
+  const events = await suite.db.prisma.callEvent.findMany({ where: { callId } });
+  expect(JSON.stringify(events, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toContain("crm-asha-rao-88");
+});
