@@ -3,19 +3,37 @@ import { mkdtemp, mkdir, readFile, writeFile, cp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
-import { queryOnce as query, REPO_ROOT, startProcess, withDatabase } from "@inbound/testing";
+import { queryOnce as query, startProcess, withDatabase } from "@inbound/testing";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate } from "./migrate";
 
 const adminUrl = () => process.env.TEST_PG_ADMIN_URL as string;
 
-async function freshDatabase(): Promise<string> {
-  const name = `migrate_${Math.random().toString(36).slice(2, 10)}`;
+/** Databases this file created; dropped after the file (FORCE: a failed test may leave a connection behind). */
+const created: string[] = [];
+
+async function adminQuery(sql: string): Promise<void> {
   const admin = new Client({ connectionString: adminUrl() });
   await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function freshDatabase(): Promise<string> {
+  const name = `migrate_${Math.random().toString(36).slice(2, 10)}`;
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  created.push(name);
   return withDatabase(adminUrl(), name);
 }
+
+afterAll(async () => {
+  for (const name of created) await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  const names = created.map((n) => `'${n}'`).join(", ");
+  const left = await query<{ datname: string }>(adminUrl(), `SELECT datname FROM pg_database WHERE datname IN (${names})`);
+  expect(left).toEqual([]);
+});
 
 test("a fresh database gets every migration, with Prisma-compatible bookkeeping", async () => {
   const url = await freshDatabase();
@@ -101,5 +119,4 @@ test("pnpm db:migrate reports what it did and fails clearly when Postgres is unr
   expect((await down.exited).code).toBe(1);
   expect(down.output()).toMatch(/^db:migrate: .*ECONNREFUSED|connect/m);
   expect(down.output()).not.toMatch(/\n\s+at /);
-  expect(REPO_ROOT).toBeTruthy();
 });
