@@ -45,6 +45,10 @@ const schema = z.object({
   DIAL_BACKOFF_MS: int(1000, 0),
   JOB_LOCK_MS: int(30_000, 500),
   JOB_STALLED_INTERVAL_MS: int(30_000, 200),
+  /** How often each dialer writes its heartbeat to Postgres (it needs no Redis). */
+  DIALER_HEARTBEAT_MS: int(2000, 50),
+  /** A dialer silent in Postgres this long is dead: only then are the calls it owns ended as lost. */
+  DIALER_DEAD_AFTER_MS: int(15_000, 200),
   RECONCILE_INTERVAL_MS: int(10_000, 50),
   RECONCILE_AFTER_MS: int(30_000, 0),
   PURGE_MAX_ATTEMPTS: int(10, 1),
@@ -81,6 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const config = parsed.data;
+  if (config.DIALER_DEAD_AFTER_MS < 3 * config.DIALER_HEARTBEAT_MS) {
+    throw new ConfigError([{ variable: "DIALER_DEAD_AFTER_MS", message: "must be at least 3 × DIALER_HEARTBEAT_MS" }]);
+  }
   if (config.NODE_ENV === "production" && config.SECRETS_KEY === DEV_SECRETS_KEY) {
     throw new ConfigError([{ variable: "SECRETS_KEY", message: "must be set in production" }]);
   }

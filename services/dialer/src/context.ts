@@ -17,6 +17,17 @@ export interface DialerContext {
   callLog: Logger;
   metrics: DialerMetrics;
   dial: { maxAttempts: number; backoffMs: number };
+  liveness: DialerLiveness;
+}
+
+/** This dialer process as the owner of calls (see packages/db/src/dialer/dialer-liveness.ts). */
+export interface DialerLiveness {
+  /** Its row in `dialers`; written as owner_dialer_id of the calls it claims. */
+  dialerId: string;
+  /** A dialer whose heartbeat is older than this is dead (DIALER_DEAD_AFTER_MS). */
+  deadAfterMs: number;
+  /** Calls whose attempt a job handler of this process is following right now. */
+  following: Set<string>;
 }
 
 /** transitionCall, plus one log line per transition (ids and states only: never PII) and the terminal metric. */

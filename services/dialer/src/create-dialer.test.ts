@@ -1,4 +1,6 @@
 import { loadConfig } from "@inbound/config";
+import { enqueueCall } from "@inbound/queue";
+import { Client } from "pg";
 import { createSuiteEnv, eventually, type SuiteEnv } from "@inbound/testing";
 import {
   createBody,
@@ -132,27 +134,65 @@ describe("with the dialer running", () => {
     }
   });
 
-  test("cancel racing a worker that already took the job: 200 and never dialled, or 409 naming the state it reached", async () => {
-    const before = await credits(suite.db.prisma, org.orgId);
-    const ids = await Promise.all(Array.from({ length: 12 }, () => create(NUMBERS.noAnswer)));
-    const answers = await Promise.all(ids.map(cancel));
-    await Promise.all(ids.map(ended));
-    for (const [i, callId] of ids.entries()) {
-      const res = answers[i]!;
-      const status = await callStatus(suite.db.prisma, callId);
-      if (res.status === 200) {
-        expect(status).toBe("canceled");
-        expect(await dialsOf(suite.db.prisma, callId)).toBe(0);
-      } else {
-        expect(res.status).toBe(409);
-        expect(res.body.error.code).toBe("call_not_cancelable");
-        expect(["dialing", "ringing", "no_answer"]).toContain(res.body.error.status);
-        expect(status).toBe("no_answer");
-        expect(await dialsOf(suite.db.prisma, callId)).toBe(1);
+  /**
+   * The race forced, both ways: the test holds the call's row lock while the dialer's claim (queued → dialing)
+   * and the ingress' cancel both arrive and block on it, in a chosen order (seen in pg_stat_activity); then
+   * it lets go. Both statements were in flight on the same row at once, and Postgres serves them in order.
+   */
+  test.each(["the claim", "the cancel"] as const)(
+    "cancel racing the dialer's claim, forced (%s first): one wins; a canceled call is never dialled, a lost cancel is 409",
+    async (first) => {
+      const before = await credits(suite.db.prisma, org.orgId);
+      const { callId } = await queueCall(suite.db.prisma, null, { orgId: org.orgId, agentId: org.agentId }, {
+        number: NUMBERS.noAnswer,
+        enqueue: false,
+      });
+      const lock = new Client({ connectionString: suite.databaseUrl, application_name: "race-lock" });
+      await lock.connect();
+      try {
+        await lock.query("BEGIN");
+        await lock.query("SELECT 1 FROM calls WHERE id = $1 FOR UPDATE", [callId]);
+        const blocked = async (app: string) =>
+          (
+            await suite.db.pool.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = $1`,
+              [app],
+            )
+          ).rows[0]!.n === 1;
+        const claim = () => enqueueCall(ingress.queues, { callId, orgId: org.orgId });
+        let answer: ReturnType<typeof cancel>;
+        if (first === "the claim") {
+          await claim();
+          await eventually(() => blocked("dialer"));
+          answer = cancel(callId);
+          await eventually(() => blocked("inbound-calls"));
+        } else {
+          answer = cancel(callId);
+          await eventually(() => blocked("inbound-calls"));
+          await claim(); // (the reconciler may have enqueued it already: the same job id, added once)
+          await eventually(() => blocked("dialer"));
+        }
+        await lock.query("COMMIT");
+        const res = await answer;
+        await ended(callId);
+        if (first === "the cancel") {
+          expect(res.status).toBe(200);
+          expect(await callStatus(suite.db.prisma, callId)).toBe("canceled");
+          expect(await dialsOf(suite.db.prisma, callId)).toBe(0);
+        } else {
+          expect(res.status).toBe(409);
+          expect(res.body.error).toMatchObject({ code: "call_not_cancelable", status: "dialing" });
+          expect(await callStatus(suite.db.prisma, callId)).toBe("no_answer");
+          expect(await dialsOf(suite.db.prisma, callId)).toBe(1);
+        }
+        expect(await suite.db.prisma.callEvent.count({ where: { callId, toStatus: { in: ["canceled", "no_answer"] } } })).toBe(1);
+        expect(await credits(suite.db.prisma, org.orgId)).toBe(before); // never connected: the credit came back once
+      } finally {
+        await lock.end();
       }
-    }
-    expect(await credits(suite.db.prisma, org.orgId)).toBe(before); // none connected: every credit came back
-  });
+    },
+  );
 
   test("delete after a completed call, then the purge: no PII left in Postgres or Redis; audit shows both parts done", async () => {
     const pii = {

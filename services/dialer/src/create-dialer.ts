@@ -1,12 +1,13 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import type { Config } from "@inbound/config";
-import { createDatabase, type Database } from "@inbound/db";
+import { createDatabase, type Database, pruneDialers, retireDialer } from "@inbound/db";
 import type { Logger } from "@inbound/logging";
 import { CALL_QUEUE, type CallJob, createQueues, createRedis, PURGE_QUEUE, type PurgeJob, type Queues } from "@inbound/queue";
 import { DelayedError, type Job, Worker } from "bullmq";
 import { createCallStore } from "./call-store";
 import { type DialerContext, perCallLogger } from "./context";
+import { type Heartbeat, newDialerId, startHeartbeat } from "./heartbeat";
 import { createProbeServer } from "./http/server";
 import { createDialerMetrics, type DialerMetrics } from "./metrics";
 import type { TelephonyProvider } from "./telephony/provider";
@@ -38,6 +39,8 @@ export interface Dialer {
   readonly metrics: DialerMetrics;
   readonly queues: Queues;
   readonly context: DialerContext;
+  /** Its row in `dialers` and the owner id of the calls it claims. */
+  readonly dialerId: string;
 }
 
 export interface StopReport {
@@ -50,6 +53,8 @@ export interface StopReport {
 const ABORT_GRACE_MS = 5000;
 /** How long each of the two closing steps (workers; then queues, Redis, HTTP server, Postgres pool) may take. */
 const CLOSE_STEP_MS = 2000;
+/** Rows of dialers silent this long are deleted at start (a missing row counts as a dead dialer anyway). */
+const PRUNE_DIALERS_AFTER_MS = 24 * 3600 * 1000;
 /** Past SHUTDOWN_TIMEOUT_MS, the most a stop takes: the abort grace, then the closing steps. */
 export const SHUTDOWN_GRACE_MS = ABORT_GRACE_MS + 2 * CLOSE_STEP_MS;
 
@@ -87,6 +92,7 @@ export function createDialer(deps: DialerDeps): Dialer {
     }
     return out;
   });
+  const dialerId = newDialerId();
   const context: DialerContext = {
     sql: database.pool,
     calls: createCallStore(database.pool),
@@ -95,7 +101,9 @@ export function createDialer(deps: DialerDeps): Dialer {
     callLog: perCallLogger(logger),
     metrics,
     dial: { maxAttempts: config.DIAL_MAX_ATTEMPTS, backoffMs: config.DIAL_BACKOFF_MS },
+    liveness: { dialerId, deadAfterMs: config.DIALER_DEAD_AFTER_MS, following: new Set() },
   };
+  let heartbeat: Heartbeat | undefined;
   // Aborted at the shutdown deadline: every call still in flight is then hung up and ended.
   const shutdown = new AbortController();
 
@@ -212,7 +220,11 @@ export function createDialer(deps: DialerDeps): Dialer {
     metrics,
     queues,
     context,
+    dialerId,
     async start() {
+      // Beating before any job is taken: a call claimed by this dialer must find its owner alive.
+      heartbeat = startHeartbeat(database.pool, dialerId, config.DIALER_HEARTBEAT_MS, logger);
+      void pruneDialers(database.pool, PRUNE_DIALERS_AFTER_MS).catch(() => undefined);
       server.listen(config.DIALER_PORT, config.DIALER_HOST);
       await once(server, "listening");
       void callWorker.run().catch((error) => logger.error({ err: errorCode(error) }, "call worker stopped"));
@@ -222,7 +234,7 @@ export function createDialer(deps: DialerDeps): Dialer {
       if (stopping) throw new Error("dialer stopped while starting");
       reconcileLoop = startReconcilerLoop(reconciler, config.RECONCILE_INTERVAL_MS);
       const port = (server.address() as AddressInfo).port;
-      logger.info({ port, concurrency: config.DIALER_CONCURRENCY, provider: provider.name }, "dialer ready");
+      logger.info({ port, concurrency: config.DIALER_CONCURRENCY, provider: provider.name, dialerId }, "dialer ready");
       return { port };
     },
     stop() {
@@ -244,9 +256,13 @@ export function createDialer(deps: DialerDeps): Dialer {
           await within(jobsDone(), ABORT_GRACE_MS);
         }
         const abandonedJobs = inFlight.size;
+        await within(heartbeat?.stop() ?? Promise.resolve(), CLOSE_STEP_MS);
         if (abandonedJobs > 0) {
-          // Jobs still held stall once their lock expires and another dialer ends their calls as lost.
+          // Their calls are recovered by another dialer once this one's heartbeat is DIALER_DEAD_AFTER_MS old.
           logger.error({ abandonedJobs }, "in-flight jobs did not end after the deadline; leaving them to another dialer");
+        } else {
+          // Nothing of ours is left mid-call: saying so lets any call we might still own be recovered at once.
+          await within(retireDialer(database.pool, dialerId), CLOSE_STEP_MS);
         }
         // Redis away: nothing can be recorded there, so do not wait (the jobs' locks expire; their calls are ended).
         const redisUp = workerRedis.status === "ready";

@@ -39,30 +39,44 @@ async function dialer(env: Record<string, string> = {}): Promise<ServiceProcess>
 const inState = (callId: string, status: string, timeoutMs = 20_000) =>
   eventually(async () => (await callStatus(suite.db.prisma, callId)) === status, timeoutMs);
 
-test("kill -9 mid-call: another dialer ends the call (failed/dialer_lost) with at most one dial; nothing stays in flight", async () => {
-  const victim = await dialer({ SIM_TALK_MS: "600000" });
+/** Liveness settings of this file's dialers: a killed dialer counts as dead 3 s after its last heartbeat. */
+const LIVENESS = { DIALER_HEARTBEAT_MS: "250", DIALER_DEAD_AFTER_MS: "3000" };
+
+test("kill -9 mid-call: the call ends exactly once (failed/dialer_lost), only after its owner's heartbeat went stale, and is never dialled again", async () => {
+  const victim = await dialer({ ...LIVENESS, SIM_TALK_MS: "600000" });
+  const victimId = JSON.parse((await victim.waitFor(/\{[^\n]*"msg":"dialer ready"[^\n]*\}/)) as string).dialerId as string;
   const before = await credits(suite.db.prisma, org.orgId);
   const { callId } = await queueCall(suite.db.prisma, queues, org, { number: NUMBERS.connects });
   await inState(callId, "in_progress");
-  const survivor = await dialer();
+  expect(await callRow(suite.db.prisma, callId)).toMatchObject({ ownerDialerId: victimId });
+  const survivor = await dialer(LIVENESS);
   victim.child.kill("SIGKILL");
   expect((await victim.exited).signal).toBe("SIGKILL");
 
-  // BullMQ sees the dead worker's lock expire (JOB_LOCK_MS) and redelivers the job to the survivor.
+  // BullMQ redelivers the job once its lock expires (JOB_LOCK_MS 2 s) and the reconciler looks too; the
+  // call is ended only once the victim's heartbeat is DIALER_DEAD_AFTER_MS old.
   await inState(callId, "failed", 30_000);
-  expect(await callRow(suite.db.prisma, callId)).toMatchObject({ endReason: "dialer_lost", attempts: 1 });
+  const call = await callRow(suite.db.prisma, callId);
+  expect(call).toMatchObject({ endReason: "dialer_lost", attempts: 1 });
+  const lastBeat = (await suite.db.prisma.dialer.findUniqueOrThrow({ where: { id: victimId } })).heartbeatAt;
+  expect(call.endedAt!.getTime() - lastBeat.getTime()).toBeGreaterThanOrEqual(3000);
+  // The job is over in Redis (nothing left to redeliver); the survivor takes later jobs normally.
+  await eventually(async () => ["completed", "failed"].includes(await queues.calls.getJobState(callId)), 30_000);
+  const next = await queueCall(suite.db.prisma, queues, org, { number: NUMBERS.busy });
+  await inState(next.callId, "busy");
+
   expect(await statePath(suite.db.prisma, callId)).toEqual(["queued", "dialing", "ringing", "in_progress", "failed"]);
+  expect(await suite.db.prisma.callEvent.count({ where: { callId, toStatus: "failed" } })).toBe(1);
   expect(await dialsOf(suite.db.prisma, callId)).toBe(1);
   // It was answered: the credit is spent and the conversation so far is kept (so the call stays deletable).
   expect(await credits(suite.db.prisma, org.orgId)).toBe(before - 1);
   expect((await suite.db.prisma.engagement.findUniqueOrThrow({ where: { callId } })).transcript).toContain("Priya Sharma");
   expect((await suite.db.prisma.simulatedProviderCall.findFirstOrThrow({ where: { callId } })).outcome).toBe("hung_up");
 
-  // The survivor keeps working normally.
-  const next = await queueCall(suite.db.prisma, queues, org, { number: NUMBERS.busy });
-  await inState(next.callId, "busy");
+  // The survivor keeps working normally, and stops cleanly (its dialers row goes with it).
   expect((await survivor.stop("SIGTERM")).code).toBe(0);
   expect(survivor.output()).toContain('"msg":"dialer stopped"');
+  expect(await suite.db.prisma.dialer.count({ where: { id: { not: victimId } } })).toBe(0);
 }, 120_000);
 
 test("SIGTERM: in-flight calls finish before the deadline; jobs not started are handed back to another dialer", async () => {

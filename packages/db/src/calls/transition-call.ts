@@ -13,6 +13,8 @@ export interface TransitionRequest {
   providerCallId?: string;
   /** Counts a dial attempt (queued → dialing, or a retry). */
   incrementAttempts?: boolean;
+  /** Makes this dialer process the call's owner (the claim queued → dialing): see dialer-liveness.ts. */
+  ownerDialerId?: string;
   /**
    * What a connected call produced, inserted in the same statement as the move (so a call is `completed`
    * exactly when it has its engagement). Kept if one exists already.
@@ -51,7 +53,7 @@ const STAMPS = [...new Set(Object.values(STATUS_TIMESTAMP_COLUMN))].map((column)
 /**
  * Any number of transitions as ONE statement's WITH list, over `$1`: a JSON array of transitionInputs().
  * `input` (one row per request, `ord` its index), `moved` (the conditional updates from the expected
- * status only: status, the stage's timestamp, attempts, end reason, provider id; RETURNING ord, id,
+ * status only: status, the stage's timestamp, attempts, end reason, provider id, owner; RETURNING ord, id,
  * org_id, attempts, credits_reserved, request_id), `refund`, `event` and `engagement`. Data-modifying
  * WITH items always run to completion, read or not. A statement built on it (transitionCall below, the
  * dialer's claim) keeps these semantics and adds its own SELECT.
@@ -62,7 +64,7 @@ const STAMPS = [...new Set(Object.values(STATUS_TIMESTAMP_COLUMN))].map((column)
 export const TRANSITIONS_WITH = `WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
       ord int, call_id text, org_id text, from_status call_status, to_status call_status, end_reason text,
-      provider_call_id text, inc int, refund boolean, detail text, engagement boolean, transcript text,
+      provider_call_id text, owner_dialer_id text, inc int, refund boolean, detail text, engagement boolean, transcript text,
       recording jsonb, duration_seconds int)
   ), moved AS (
     UPDATE calls c SET
@@ -71,6 +73,7 @@ export const TRANSITIONS_WITH = `WITH input AS (
       attempts = c.attempts + i.inc,
       end_reason = COALESCE(i.end_reason, c.end_reason),
       provider_call_id = COALESCE(i.provider_call_id, c.provider_call_id),
+      owner_dialer_id = COALESCE(i.owner_dialer_id, c.owner_dialer_id),
       retry_pending_at = NULL,
       updated_at = now()
     FROM input i
@@ -116,6 +119,7 @@ export function transitionInputs(requests: readonly TransitionRequest[]): string
         to_status: to,
         end_reason: request.endReason ?? null,
         provider_call_id: request.providerCallId ?? null,
+        owner_dialer_id: request.ownerDialerId ?? null,
         inc: request.incrementAttempts ? 1 : 0,
         refund: refundsCredits(from, to),
         detail: request.detail ?? null,

@@ -99,6 +99,8 @@ export interface ClaimRequest {
   orgId: string;
   /** The event's note. */
   detail?: string;
+  /** The claiming dialer process: it becomes the call's owner in the same statement (see dialer-liveness.ts). */
+  dialerId?: string;
 }
 
 const claimTransition = (job: ClaimRequest): TransitionRequest => ({
@@ -108,6 +110,7 @@ const claimTransition = (job: ClaimRequest): TransitionRequest => ({
   to: "dialing",
   incrementAttempts: true,
   detail: job.detail,
+  ownerDialerId: job.dialerId,
 });
 
 /**
@@ -158,17 +161,22 @@ export async function claimQueuedCall(client: SqlClient, job: ClaimRequest): Pro
 /**
  * Claims the next dial attempt of a call waiting for its retry: only the one caller whose conditional
  * update clears retry_pending_at may dial, so a duplicated or redelivered job cannot dial twice.
+ * The claiming dialer becomes the call's owner in the same statement.
  * Returns the new attempt number, or null when the retry is not (or no longer) ours to place.
  */
-export async function claimRetryAttempt(client: SqlClient, input: { callId: string; attempts: number }): Promise<number | null> {
+export async function claimRetryAttempt(
+  client: SqlClient,
+  input: { callId: string; attempts: number; dialerId?: string },
+): Promise<number | null> {
   const rows = await runSql<{ attempts: number }>(
     client,
     "dialer_claim_retry",
-    `UPDATE calls SET attempts = attempts + 1, retry_pending_at = NULL, updated_at = now()
+    `UPDATE calls SET attempts = attempts + 1, retry_pending_at = NULL, updated_at = now(),
+      owner_dialer_id = COALESCE($3::text, owner_dialer_id)
     WHERE id = $1::text AND status = 'dialing'::call_status AND deleted_at IS NULL
       AND retry_pending_at IS NOT NULL AND retry_pending_at <= now() AND attempts = $2::int
     RETURNING attempts`,
-    [input.callId, input.attempts],
+    [input.callId, input.attempts, input.dialerId ?? null],
   );
   return rows[0]?.attempts ?? null;
 }

@@ -2,3 +2,4 @@ export * from "./dial-queries";
 export * from "./reconcile-queries";
 export * from "./purge-queries";
 export * from "./simulated-provider-store";
+export * from "./dialer-liveness";

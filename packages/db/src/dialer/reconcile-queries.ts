@@ -38,25 +38,41 @@ export interface LiveCallRef {
   status: CallStatus;
   retryPending: boolean;
   requestId: string | null;
+  /** null: the call has no owner (it was claimed before owners were recorded): only its job can tell. */
+  ownerDialerId: string | null;
 }
 
-/** Calls in dialing, ringing or in_progress not updated for idleMs: candidates for a lost-call check. */
-export async function findIdleLiveCalls(client: SqlClient, input: { idleMs: number; limit: number }): Promise<LiveCallRef[]> {
+/**
+ * Calls in dialing, ringing or in_progress not updated for idleMs that nobody else follows: a retry is
+ * pending (nothing is up at the provider), or the owner is missing, silent for more than deadAfterMs
+ * (see dialer-liveness.ts), or the asking dialer itself. Calls of a live other dialer never come back, nor
+ * the asking dialer's calls listed in `following` (it is on them).
+ */
+export async function findIdleLiveCalls(
+  client: SqlClient,
+  input: { idleMs: number; limit: number; deadAfterMs: number; dialerId: string; following?: readonly string[] },
+): Promise<LiveCallRef[]> {
   const rows = await runSql<{
     id: string;
     org_id: string;
     status: CallStatus;
     retry_pending: boolean;
     request_id: string | null;
+    owner_dialer_id: string | null;
   }>(
     client,
     "reconcile_find_idle_live",
-    `SELECT id, org_id, status::text AS status, retry_pending_at IS NOT NULL AS retry_pending, request_id FROM calls
+    `SELECT id, org_id, status::text AS status, retry_pending_at IS NOT NULL AS retry_pending, request_id, owner_dialer_id
+    FROM calls c
     WHERE status IN ('dialing'::call_status, 'ringing'::call_status, 'in_progress'::call_status) AND deleted_at IS NULL
       AND updated_at < now() - make_interval(secs => $1::float8)
+      AND (retry_pending_at IS NOT NULL OR owner_dialer_id IS NULL OR owner_dialer_id = $4::text
+        OR NOT EXISTS (SELECT 1 FROM dialers d
+          WHERE d.id = c.owner_dialer_id AND d.heartbeat_at >= now() - make_interval(secs => $3::float8)))
+      AND NOT (id = ANY($5::text[]))
     ORDER BY updated_at
     LIMIT $2::int`,
-    [input.idleMs / 1000, input.limit],
+    [input.idleMs / 1000, input.limit, input.deadAfterMs / 1000, input.dialerId, input.following ?? []],
   );
   return rows.map((r) => ({
     id: r.id,
@@ -64,6 +80,7 @@ export async function findIdleLiveCalls(client: SqlClient, input: { idleMs: numb
     status: r.status,
     retryPending: r.retry_pending,
     requestId: r.request_id,
+    ownerDialerId: r.owner_dialer_id,
   }));
 }
 

@@ -49,39 +49,69 @@ export interface SimulatedDialUpdate {
   recordingUrl?: string;
 }
 
-/** Sets dials' outcomes, any number in one statement (each dial at most once: a later update of it waits its turn). */
-export async function updateSimulatedDials(client: SqlClient, updates: readonly SimulatedDialUpdate[]): Promise<void> {
+/**
+ * Sets dials' outcomes, any number in one statement (each dial at most once: a later update of it waits its
+ * turn). Like a real provider, a call that ended cannot be written to again: an update applies only while
+ * the dial is still up (`dialing` or `in_progress`) and not purged, so a hang-up decided by another process
+ * (or a purge after it) is never overwritten, and a purged call's transcript or recording never reappears.
+ * For each update, true when it applied; false: the dial is over (hung up, ended, purged) or unknown.
+ */
+export async function updateSimulatedDials(client: SqlClient, updates: readonly SimulatedDialUpdate[]): Promise<boolean[]> {
   const seen = new Set<string>();
-  const now: SimulatedDialUpdate[] = [];
-  const later: SimulatedDialUpdate[] = [];
-  for (const u of updates) {
-    (seen.has(u.providerCallId) ? later : now).push(u);
+  const now: number[] = [];
+  const later: number[] = [];
+  for (const [i, u] of updates.entries()) {
+    (seen.has(u.providerCallId) ? later : now).push(i);
     seen.add(u.providerCallId);
   }
-  if (now.length === 0) return;
-  await runSql(
+  const applied: boolean[] = updates.map(() => false);
+  if (now.length === 0) return applied;
+  const rows = await runSql<{ provider_call_id: string }>(
     client,
     "sim_update_dials",
     `UPDATE simulated_provider_calls s SET outcome = i.outcome,
       transcript = COALESCE(i.transcript, s.transcript), recording_url = COALESCE(i.recording_url, s.recording_url)
     FROM jsonb_to_recordset($1::jsonb) AS i(provider_call_id text, outcome text, transcript text, recording_url text)
-    WHERE s.provider_call_id = i.provider_call_id`,
+    WHERE s.provider_call_id = i.provider_call_id AND s.outcome IN ('dialing', 'in_progress') AND s.purged_at IS NULL
+    RETURNING s.provider_call_id`,
     [
       JSON.stringify(
-        now.map((u) => ({
-          provider_call_id: u.providerCallId,
-          outcome: u.outcome,
-          transcript: u.transcript ?? null,
-          recording_url: u.recordingUrl ?? null,
-        })),
+        now.map((i) => {
+          const u = updates[i]!;
+          return {
+            provider_call_id: u.providerCallId,
+            outcome: u.outcome,
+            transcript: u.transcript ?? null,
+            recording_url: u.recordingUrl ?? null,
+          };
+        }),
       ),
     ],
   );
-  await updateSimulatedDials(client, later);
+  const done = new Set(rows.map((r) => r.provider_call_id));
+  for (const i of now) applied[i] = done.has(updates[i]!.providerCallId);
+  const rest = await updateSimulatedDials(
+    client,
+    later.map((i) => updates[i]!),
+  );
+  for (const [j, i] of later.entries()) applied[i] = rest[j]!;
+  return applied;
 }
 
-export async function updateSimulatedDial(client: SqlClient, update: SimulatedDialUpdate): Promise<void> {
-  await updateSimulatedDials(client, [update]);
+export async function updateSimulatedDial(client: SqlClient, update: SimulatedDialUpdate): Promise<boolean> {
+  return (await updateSimulatedDials(client, [update]))[0] ?? false;
+}
+
+/** Whether an attempt is still up at the provider (dialing or in conversation, not purged). */
+export async function isSimulatedDialUp(client: SqlClient, providerCallId: string): Promise<boolean> {
+  const rows = await runSql<{ up: boolean }>(
+    client,
+    "sim_dial_up",
+    `SELECT outcome IN ('dialing', 'in_progress') AND purged_at IS NULL AS up
+    FROM simulated_provider_calls WHERE provider_call_id = $1::text`,
+    [providerCallId],
+  );
+  return rows[0]?.up === true;
 }
 
 /** Hangs up an attempt still up (dialing or in conversation); idempotent. */
@@ -90,7 +120,7 @@ export async function hangUpSimulatedDial(client: SqlClient, input: { callId: st
     client,
     "sim_hang_up",
     `UPDATE simulated_provider_calls SET outcome = 'hung_up'
-    WHERE call_id = $1::text AND attempt = $2::int AND outcome IN ('dialing', 'in_progress')`,
+    WHERE call_id = $1::text AND attempt = $2::int AND outcome IN ('dialing', 'in_progress') AND purged_at IS NULL`,
     [input.callId, input.attempt],
   );
 }

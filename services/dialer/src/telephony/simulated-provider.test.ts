@@ -181,3 +181,45 @@ test("purge deletes the provider's copies (number, transcript, recording) of eve
   }
   expect(await provider.retrieveCall({ callId: t.callId, attempt: 2 })).toBeNull();
 });
+
+describe("a hang-up decided in another process (another provider instance sharing the store)", () => {
+  /** The other dialer process: its own instance, so its hang-up cannot reach the owner's memory. */
+  const elsewhere = () => new SimulatedProvider(suite.db.pool, { ringMs: 5, talkMs: 10, noAnswerMs: 10 });
+
+  test("while ringing: the owner stops at its next step, writes no recording or transcript", async () => {
+    const t = target(NUMBERS.connects);
+    const other = elsewhere();
+    const progress: DialProgress = {
+      async ringing() {
+        await other.hangUp({ callId: t.callId, attempt: t.attempt }); // forced: before the owner answers
+      },
+      async answered() {
+        throw new Error("answered after a hang-up");
+      },
+    };
+    await expect(provider.placeCall(t, progress, new AbortController().signal)).rejects.toBeInstanceOf(CallAbortedError);
+    expect(await rows(t.callId)).toMatchObject([{ outcome: "hung_up", transcript: null, recordingUrl: null }]);
+  });
+
+  test("mid-conversation, then purged: the owner's final transcript write is refused; nothing comes back", async () => {
+    const t = target(NUMBERS.connects);
+    const other = elsewhere();
+    const progress: DialProgress = {
+      async ringing() {},
+      async answered() {
+        // Forced interleaving: the other process ends the call and the call is purged before the owner's talk ends.
+        await other.hangUp({ callId: t.callId, attempt: t.attempt });
+        expect((await other.retrieveCall({ callId: t.callId, attempt: t.attempt }))?.transcript).toContain("Priya Sharma");
+        await other.purge({ callId: t.callId, providerCallId: null });
+      },
+    };
+    await expect(provider.placeCall(t, progress, new AbortController().signal)).rejects.toBeInstanceOf(CallAbortedError);
+    const [row] = await rows(t.callId);
+    expect(row).toMatchObject({ outcome: "hung_up", transcript: null, recordingUrl: null, toNumber: null });
+    expect(row!.purgedAt).toBeInstanceOf(Date);
+    // A late hang-up (from anyone) changes nothing either.
+    await provider.hangUp({ callId: t.callId, attempt: t.attempt });
+    await other.hangUp({ callId: t.callId, attempt: t.attempt });
+    expect(await rows(t.callId)).toMatchObject([{ outcome: "hung_up", transcript: null, recordingUrl: null }]);
+  });
+});

@@ -50,12 +50,18 @@ const PROVIDER = "simulated";
  */
 export class SimulatedProvider implements TelephonyProvider {
   readonly name = PROVIDER;
-  /** Calls up in this process, so hangUp can end them at once (other processes' calls end via the store). */
+  /**
+   * Calls up in this process, so hangUp can end them at once. A hang-up asked by another process (one that
+   * recovered a call it believed lost) reaches the owner through the store: every step of a call writes
+   * to its row only while the row is still up (see updateSimulatedDials), and a refused write ends the call
+   * here with CallAbortedError. So the owner stops at its next step and cannot write the transcript or the
+   * recording back after a hang-up or a purge.
+   */
   private readonly live = new Map<string, AbortController>();
 
   /** Its writes, batched like the dialer's own statements (a busy provider's backend would do no worse). */
   private readonly insertDial: (dial: SimulatedDialInput) => Promise<boolean>;
-  private readonly updateDial: (update: SimulatedDialUpdate) => Promise<void>;
+  private readonly updateDial: (update: SimulatedDialUpdate) => Promise<boolean>;
 
   /** sql: the pg pool in production (named prepared statements); a PrismaClient works too. */
   constructor(
@@ -65,7 +71,7 @@ export class SimulatedProvider implements TelephonyProvider {
   ) {
     this.insertDial = createBatcher((dials: SimulatedDialInput[]) => insertSimulatedDials(sql, dials), batching);
     this.updateDial = createBatcher(
-      (updates: SimulatedDialUpdate[]) => updateSimulatedDials(sql, updates).then(() => updates.map(() => undefined)),
+      (updates: SimulatedDialUpdate[]) => updateSimulatedDials(sql, updates),
       batching,
     );
   }
@@ -113,22 +119,22 @@ export class SimulatedProvider implements TelephonyProvider {
   ): Promise<DialOutcome> {
     const behaviour = simulatedBehaviour(target.toNumber);
     if (behaviour === "fail") {
-      await this.setOutcome(providerCallId, "failed");
+      await this.step({ providerCallId, outcome: "failed" });
       throw new ProviderError("destination_unreachable", false, "the destination cannot be reached");
     }
     if (behaviour === "transient_then_connect" && target.attempt === 1) {
-      await this.setOutcome(providerCallId, "transient_error");
+      await this.step({ providerCallId, outcome: "transient_error" });
       throw new ProviderError("carrier_timeout", true, "the carrier did not answer in time");
     }
     await progress.ringing(providerCallId);
     if (behaviour === "busy") {
       await wait(this.timings.ringMs, stop);
-      await this.setOutcome(providerCallId, "busy");
+      await this.step({ providerCallId, outcome: "busy" });
       return { status: "busy", providerCallId };
     }
     if (behaviour === "no_answer") {
       await wait(this.timings.noAnswerMs, stop);
-      await this.setOutcome(providerCallId, "no_answer");
+      await this.step({ providerCallId, outcome: "no_answer" });
       return { status: "no_answer", providerCallId };
     }
     await wait(this.timings.ringMs, stop);
@@ -141,7 +147,7 @@ export class SimulatedProvider implements TelephonyProvider {
       provider_call_id: providerCallId,
     };
     // Answered: the recording exists from here on, and the transcript grows as the conversation goes.
-    await this.updateDial({
+    await this.step({
       providerCallId,
       outcome: "in_progress",
       recordingUrl: recording.url,
@@ -150,7 +156,7 @@ export class SimulatedProvider implements TelephonyProvider {
     await progress.answered();
     await wait(this.timings.talkMs, stop);
     const transcript = lines.join("\n");
-    await this.updateDial({ providerCallId, outcome: "completed", transcript });
+    await this.step({ providerCallId, outcome: "completed", transcript });
     return { status: "completed", providerCallId, durationSeconds: recording.duration_seconds, transcript, recording };
   }
 
@@ -182,6 +188,11 @@ export class SimulatedProvider implements TelephonyProvider {
 
   private async setOutcome(providerCallId: string, outcome: string): Promise<void> {
     await this.updateDial({ providerCallId, outcome });
+  }
+
+  /** One step of a call at the provider; the call was hung up (by any process) or purged meanwhile: it ends here. */
+  private async step(update: SimulatedDialUpdate): Promise<void> {
+    if (!(await this.updateDial(update))) throw new CallAbortedError("hung_up");
   }
 }
 

@@ -117,7 +117,15 @@ export function captureLogger(level = "info"): CapturedLogger {
 /** A DialerContext on the suite's database with the simulated provider (or the one given). */
 export function testContext(
   suite: SuiteEnv,
-  overrides: { provider?: TelephonyProvider; logger?: Logger; maxAttempts?: number; backoffMs?: number } = {},
+  overrides: {
+    provider?: TelephonyProvider;
+    logger?: Logger;
+    maxAttempts?: number;
+    backoffMs?: number;
+    /** Defaults to a fresh id (no heartbeat: a call it claims looks owned by a dead dialer to others). */
+    dialerId?: string;
+    deadAfterMs?: number;
+  } = {},
 ): DialerContext {
   const logger = overrides.logger ?? createLogger({ level: "silent", name: "dialer" });
   return {
@@ -136,6 +144,11 @@ export function testContext(
     dial: {
       maxAttempts: overrides.maxAttempts ?? suite.config.DIAL_MAX_ATTEMPTS,
       backoffMs: overrides.backoffMs ?? suite.config.DIAL_BACKOFF_MS,
+    },
+    liveness: {
+      dialerId: overrides.dialerId ?? `dlr_test_${newId("sim").slice(4, 14)}`,
+      deadAfterMs: overrides.deadAfterMs ?? suite.config.DIALER_DEAD_AFTER_MS,
+      following: new Set(),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { transitionCall } from "@inbound/db";
+import { eraseCall, heartbeatDialer, transitionCall } from "@inbound/db";
 import { createSuiteEnv, eventually, type SuiteEnv } from "@inbound/testing";
 import type { DialerContext } from "../context";
 import { ProviderError, type TelephonyProvider } from "../telephony/provider";
@@ -223,19 +223,84 @@ describe("recovery: a job redelivered after its dialer died mid-call", () => {
     expect(await dialsOf(prisma(), callId)).toBe(1);
   });
 
-  test("a duplicate delivery while the call is live ends it once, with a single dial", async () => {
-    const slow = testContext(suite, {
-      provider: new SimulatedProvider(suite.db.pool, { ringMs: 5, talkMs: 60_000, noAnswerMs: 60_000 }),
-    });
+});
+
+describe("liveness: a redelivered job ends a live call only when its owner is really gone", () => {
+  /** A dialer process of its own: its id, a provider instance of its own (another process's memory), a heartbeat row. */
+  async function dialerProcess(talkMs: number) {
+    const dialerId = `dlr_test_${Math.random().toString(36).slice(2, 10)}`;
+    await heartbeatDialer(suite.db.pool, dialerId);
+    const provider = new SimulatedProvider(suite.db.pool, { ringMs: 5, talkMs, noAnswerMs: 60_000 });
+    return { dialerId, provider, ctx: testContext(suite, { provider, dialerId, deadAfterMs: 15_000 }) };
+  }
+  const stale = (dialerId: string) =>
+    prisma().$executeRaw`UPDATE dialers SET heartbeat_at = now() - interval '1 hour' WHERE id = ${dialerId}`;
+
+  test("a duplicate delivery inside the owner's own process is left alone: the call completes, one dial", async () => {
+    const owner = await dialerProcess(1500);
     const { callId } = await queueCall(prisma(), null, org);
-    const first = dial(callId, slow);
+    const first = dial(callId, owner.ctx);
     await eventually(async () => (await callRow(prisma(), callId)).status === "in_progress");
-    expect(await dial(callId, slow)).toEqual({ kind: "ended", status: "failed", endReason: "dialer_lost" });
-    // The first holder's call was hung up under it; it stops without touching the ended call.
-    expect(await first).toMatchObject({ kind: "dropped" });
-    expect(await callRow(prisma(), callId)).toMatchObject({ status: "failed", endReason: "dialer_lost" });
+    expect(await callRow(prisma(), callId)).toMatchObject({ ownerDialerId: owner.dialerId });
+    expect(await dial(callId, owner.ctx)).toEqual({ kind: "dropped", reason: "a live dialer follows the call" });
+    expect(await first).toEqual({ kind: "ended", status: "completed" });
+    expect(await statePath(prisma(), callId)).toEqual(["queued", "dialing", "ringing", "in_progress", "completed"]);
     expect(await dialsOf(prisma(), callId)).toBe(1);
-    expect(await prisma().callEvent.count({ where: { callId, toStatus: "failed" } })).toBe(1);
+  });
+
+  test("redelivered to another dialer while the owner's heartbeat is fresh (a Redis blip): left alone, completes", async () => {
+    const owner = await dialerProcess(1500);
+    const other = await dialerProcess(1500);
+    const before = await credits(prisma(), org.orgId);
+    const { callId } = await queueCall(prisma(), null, org);
+    const first = dial(callId, owner.ctx);
+    await eventually(async () => (await callRow(prisma(), callId)).status === "in_progress");
+    expect(await dial(callId, other.ctx)).toEqual({ kind: "dropped", reason: "a live dialer follows the call" });
+    expect(await first).toEqual({ kind: "ended", status: "completed" });
+    expect(await callRow(prisma(), callId)).toMatchObject({ status: "completed", endReason: null, ownerDialerId: owner.dialerId });
+    expect((await prisma().simulatedProviderCall.findFirstOrThrow({ where: { callId } })).outcome).toBe("completed");
+    expect(await credits(prisma(), org.orgId)).toBe(before - 1);
+  });
+
+  test("owner silent past DIALER_DEAD_AFTER_MS: another process ends the call once; the owner, still talking, stops at its next step and cannot write the purged transcript back", async () => {
+    const owner = await dialerProcess(6000);
+    const other = await dialerProcess(60_000);
+    const { callId } = await queueCall(prisma(), null, org);
+    let ownerSettled = false;
+    const first = dial(callId, owner.ctx).finally(() => {
+      ownerSettled = true;
+    });
+    await eventually(async () => (await callRow(prisma(), callId)).status === "in_progress");
+    await stale(owner.dialerId);
+
+    // Another process (its own provider instance: the owner's in-memory hang-up cannot reach it) recovers it.
+    expect(await dial(callId, other.ctx)).toEqual({ kind: "ended", status: "failed", endReason: "dialer_lost" });
+    expect(await callRow(prisma(), callId)).toMatchObject({ status: "failed", endReason: "dialer_lost", ownerDialerId: other.dialerId });
+    const kept = await prisma().engagement.findUniqueOrThrow({ where: { callId } });
+    expect(kept.transcript).toContain("Priya Sharma");
+    // The customer deletes the call; the provider's copies are purged.
+    expect(await eraseCall(prisma(), { callId, orgId: org.orgId })).toMatchObject({ deleted: true });
+    await other.provider.purge({ callId, providerCallId: null });
+    // The precondition of what follows: the owner has not reached its end yet (it talks 6 s).
+    expect(ownerSettled).toBe(false);
+
+    // The owner wakes at the end of its talk: its write is refused, it ends nothing.
+    expect(await first).toEqual({ kind: "dropped", reason: "call hung up and ended by another dialer" });
+    const row = await prisma().simulatedProviderCall.findFirstOrThrow({ where: { callId } });
+    expect(row).toMatchObject({ outcome: "hung_up", transcript: null, recordingUrl: null, toNumber: null });
+    expect(row.purgedAt).toBeInstanceOf(Date);
+    expect(await prisma().callEvent.count({ where: { callId, toStatus: { in: ["failed", "completed"] } } })).toBe(1);
+    expect(await prisma().engagement.count({ where: { callId } })).toBe(0);
+    expect(await callRow(prisma(), callId)).toMatchObject({ status: "failed", contactName: null, contactNumber: null });
+    expect(await dialsOf(prisma(), callId)).toBe(1);
+  });
+
+  test("a call its own process owns but no longer follows (its attempt died) is recovered by that process", async () => {
+    const owner = await dialerProcess(60_000);
+    const { callId } = await queueCall(prisma(), null, org);
+    await transitionCall(prisma(), { callId, from: "queued", to: "dialing", incrementAttempts: true, ownerDialerId: owner.dialerId });
+    await transitionCall(prisma(), { callId, from: "dialing", to: "ringing" });
+    expect(await dial(callId, owner.ctx)).toEqual({ kind: "ended", status: "failed", endReason: "dialer_lost" });
   });
 });
 

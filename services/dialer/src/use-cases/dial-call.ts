@@ -3,6 +3,7 @@ import { claimRetryAttempt, type DialableCall, scheduleRetry } from "@inbound/db
 import { type DialerContext, moveCall, recordTransition } from "../context";
 import { CallAbortedError, type DialProgress, ProviderError } from "../telephony/provider";
 import { endLostCall, errorCode, lostCallOf } from "./end-lost-call";
+import { recoverLostCall } from "./recover-lost-call";
 
 export interface DialJob {
   callId: string;
@@ -29,8 +30,10 @@ class CallTakenError extends Error {
  * - queued: claim it (queued → dialing, attempts + 1, in the same statement as the read; a cancel that
  *   won makes the claim fail) and dial;
  * - dialing with a retry pending: claim the next attempt (conditional) and dial again;
- * - dialing without a retry pending, ringing, in_progress: a dialer that held this job died mid-call
- *   (this is a redelivery): end it as lost, never dial again;
+ * - dialing without a retry pending, ringing, in_progress: this is a redelivery (its dialer died, or its
+ *   lock lapsed while Redis was unreachable). Never dial again; end the call as lost only when its owner
+ *   is really gone (recoverLostCall: the owner's heartbeat in Postgres); while the owner lives, drop the
+ *   job and leave the call to it;
  * - anything else (terminal, canceled, deleted, missing): drop the job quietly.
  * `signal` aborts when this dialer shuts down past its deadline.
  */
@@ -38,7 +41,7 @@ export async function dialCall(ctx: DialerContext, job: DialJob, signal: AbortSi
   // A conditional write that loses a race sends us back to read what won; three rounds are plenty.
   for (let round = 0; round < 3; round++) {
     // Claims a queued call and reads what dialing needs in one round trip; any other state is only read.
-    const claim = await ctx.calls.claim({ ...job, detail: "attempt 1" });
+    const claim = await ctx.calls.claim({ ...job, detail: "attempt 1", dialerId: ctx.liveness.dialerId });
     const call = claim.call;
     if (!call) return { kind: "dropped", reason: "call not found" };
     if (claim.claimed) {
@@ -53,13 +56,21 @@ export async function dialCall(ctx: DialerContext, job: DialJob, signal: AbortSi
       case "in_progress": {
         if (call.status === "dialing" && call.retryPending) {
           if (call.retryDueInMs > 0) return { kind: "retry", delayMs: call.retryDueInMs };
-          const attempt = await claimRetryAttempt(ctx.sql, { callId: call.id, attempts: call.attempts });
+          const attempt = await claimRetryAttempt(ctx.sql, {
+            callId: call.id,
+            attempts: call.attempts,
+            dialerId: ctx.liveness.dialerId,
+          });
           if (attempt === null) continue;
           ctx.callLog.info({ callId: call.id, attempts: attempt, requestId: call.requestId ?? undefined }, "dial retry");
           return placeAttempt(ctx, call, attempt, signal);
         }
-        const ended = await endLostCall(ctx, lostCallOf(call), "dialer_lost");
-        if (ended) return { kind: "ended", status: "failed", endReason: "dialer_lost" };
+        const recovered = await recoverLostCall(ctx, lostCallOf(call));
+        if (recovered === "ended") return { kind: "ended", status: "failed", endReason: "dialer_lost" };
+        if (recovered === "owner_alive") {
+          ctx.logger.info({ callId: call.id, status: call.status }, "dial job redelivered while a live dialer follows its call: left alone");
+          return { kind: "dropped", reason: "a live dialer follows the call" };
+        }
         continue;
       }
       default:
@@ -69,8 +80,21 @@ export async function dialCall(ctx: DialerContext, job: DialJob, signal: AbortSi
   return { kind: "dropped", reason: "call kept moving under us" };
 }
 
-/** Places dial `attempt` of a call this dialer has just claimed, and follows it to one terminal state. */
+/**
+ * Places dial `attempt` of a call this dialer has just claimed (and owns), and follows it to one terminal
+ * state. While it runs the call is in ctx.liveness.following: this process's own redelivered job or
+ * reconciler never ends it as lost.
+ */
 async function placeAttempt(ctx: DialerContext, call: DialableCall, attempt: number, signal: AbortSignal): Promise<DialResult> {
+  ctx.liveness.following.add(call.id);
+  try {
+    return await followAttempt(ctx, call, attempt, signal);
+  } finally {
+    ctx.liveness.following.delete(call.id);
+  }
+}
+
+async function followAttempt(ctx: DialerContext, call: DialableCall, attempt: number, signal: AbortSignal): Promise<DialResult> {
   // Where the call is, as far as this dialer moved it (progress callbacks update it).
   const live: { state: CallStatus; providerCallId: string | null; answeredAt: number | null } = {
     state: "dialing",

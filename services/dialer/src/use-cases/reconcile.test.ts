@@ -1,4 +1,4 @@
-import { eraseCall, transitionCall } from "@inbound/db";
+import { eraseCall, heartbeatDialer, transitionCall } from "@inbound/db";
 import { CALL_QUEUE, type CallJob, createQueues, createRedis, enqueuePurge, purgeJobId, type Queues } from "@inbound/queue";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import { Worker } from "bullmq";
@@ -140,6 +140,40 @@ test("a call waiting for a transient retry whose delayed job is gone is enqueued
     status: "completed",
   });
   expect(await dialsOf(suite.db.prisma, callId)).toBe(2);
+});
+
+test("a call whose owner's heartbeat is fresh is left alone even with its job gone (a Redis blip); a stale owner's call is ended, Redis unread", async () => {
+  const live = "dlr_test_live";
+  const dead = "dlr_test_dead";
+  await heartbeatDialer(suite.db.pool, live);
+  await heartbeatDialer(suite.db.pool, dead);
+  await suite.db.prisma.$executeRaw`UPDATE dialers SET heartbeat_at = now() - interval '1 hour' WHERE id = ${dead}`;
+  const owned = async (owner: string) => {
+    const { callId } = await queueCall(suite.db.prisma, null, org);
+    await transitionCall(suite.db.pool, { callId, from: "queued", to: "dialing", incrementAttempts: true, ownerDialerId: owner });
+    await transitionCall(suite.db.pool, { callId, from: "dialing", to: "ringing" });
+    await age(callId, 5000);
+    return callId;
+  };
+  const followed = await owned(live);
+  const lost = await owned(dead);
+  expect(await jobState(followed)).toBe("unknown"); // no job in Redis for either
+  // A reconciler whose Redis is unreachable still judges owned calls by their owner's heartbeat.
+  const deadRedis = createRedis({ url: "redis://127.0.0.1:1", timeoutMs: 200, role: "client" });
+  try {
+    const report = await createReconciler(testContext(suite), createQueues(deadRedis, suite.prefix), deadRedis, {
+      afterMs: 60_000,
+      stuckAfterMs: 1000,
+      purgeMaxAttempts: 3,
+    }).runOnce();
+    expect(report.endedLostCalls).toEqual([lost]);
+  } finally {
+    deadRedis.disconnect();
+  }
+  expect(await callRow(suite.db.prisma, lost)).toMatchObject({ status: "failed", endReason: "dialer_lost" });
+  expect(await callRow(suite.db.prisma, followed)).toMatchObject({ status: "ringing", ownerDialerId: live });
+  expect((await reconciler(60_000, 1000).runOnce()).endedLostCalls).toEqual([]);
+  expect(await callRow(suite.db.prisma, followed)).toMatchObject({ status: "ringing" });
 });
 
 test("expired Idempotency-Key records are swept (they hold a digest of a body with contact details); live ones stay", async () => {

@@ -9,7 +9,8 @@ import { enqueueCall, enqueuePurge, purgeJobId, type Queues } from "@inbound/que
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { DialerContext } from "../context";
-import { endLostCall, lostCallOf } from "./end-lost-call";
+import { lostCallOf } from "./end-lost-call";
+import { recoverLostCall } from "./recover-lost-call";
 
 export interface ReconcilerOptions {
   /** A queued call or an unpurged deletion older than this, without a live job, gets its job again. */
@@ -37,8 +38,9 @@ type JobLiveness = { state: "live" } | { state: "missing" } | { state: "finished
  * - a queued call without a live job (the ingress died between its commit and the enqueue, or the job
  *   failed) is enqueued again under the same jobId (BullMQ ignores a second add of a live id);
  * - a deletion whose provider purge is not done and has no live purge job gets its purge job again;
- * - a call in dialing/ringing/in_progress whose job is gone (it stalled past its limit, or failed while
- *   Postgres was away) is ended as lost, or re-enqueued when it only waits for a transient retry;
+ * - a call in dialing/ringing/in_progress whose owner is gone (its heartbeat in Postgres is stale: see
+ *   recoverLostCall) is ended as lost, whatever Redis says; one waiting for a transient retry whose job is
+ *   gone is re-enqueued; one without a recorded owner is judged by its job, as before owners existed;
  * - expired Idempotency-Key records (past IDEMPOTENCY_TTL_SECONDS) are deleted, a batch per round.
  */
 export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redis, options: ReconcilerOptions) {
@@ -103,25 +105,42 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
   }
 
   async function resolveLostCalls(report: ReconcileReport): Promise<void> {
-    const calls = await findIdleLiveCalls(ctx.sql, { idleMs: options.stuckAfterMs, limit: batch });
-    const states = await liveness(
-      queues.calls,
-      calls.map((c) => c.id),
-    );
-    for (const [i, idle] of calls.entries()) {
-      const found = states[i]!;
-      if (found.state === "live") continue; // a worker holds it, or BullMQ will redeliver it
-      if (idle.retryPending) {
-        // Waiting for a transient retry, nothing is up at the provider: dialing again is safe.
-        await replaceFinished(queues.calls, idle.id, found);
-        await enqueueCall(queues, { callId: idle.id, orgId: idle.orgId, requestId: idle.requestId ?? undefined });
-        report.retriesRequeued.push(idle.id);
-        continue;
+    // Only calls nobody else follows come back: a retry waiting in Redis, or an owner gone (or this dialer).
+    const calls = await findIdleLiveCalls(ctx.sql, {
+      idleMs: options.stuckAfterMs,
+      limit: batch,
+      deadAfterMs: ctx.liveness.deadAfterMs,
+      dialerId: ctx.liveness.dialerId,
+      following: [...ctx.liveness.following],
+    });
+    // A pending retry lives in Redis (a delayed job), and a call without a recorded owner can only be judged
+    // by its job; an owned call is judged by its owner's heartbeat alone, so this step works with Redis away.
+    const judgedByJob = calls.filter((c) => c.retryPending || c.ownerDialerId === null);
+    const jobStates = new Map<string, JobLiveness>();
+    try {
+      const states = await liveness(
+        queues.calls,
+        judgedByJob.map((c) => c.id),
+      );
+      for (const [i, c] of judgedByJob.entries()) jobStates.set(c.id, states[i]!);
+    } catch (error) {
+      ctx.logger.warn({ err: (error as Error)?.name }, "reconcile: job states unreadable (Redis away?); owned calls only");
+    }
+    for (const idle of calls) {
+      if (idle.retryPending || idle.ownerDialerId === null) {
+        const found = jobStates.get(idle.id);
+        if (!found || found.state === "live") continue; // unknown, or a worker holds it / BullMQ will redeliver it
+        if (idle.retryPending) {
+          // Waiting for a transient retry, nothing is up at the provider: dialing again is safe.
+          await replaceFinished(queues.calls, idle.id, found);
+          await enqueueCall(queues, { callId: idle.id, orgId: idle.orgId, requestId: idle.requestId ?? undefined });
+          report.retriesRequeued.push(idle.id);
+          continue;
+        }
       }
       const call = await loadDialableCall(ctx.sql, { callId: idle.id, orgId: idle.orgId });
       if (!call || call.retryPending) continue;
-      const ended = await endLostCall(ctx, lostCallOf(call), "dialer_lost");
-      if (ended) report.endedLostCalls.push(call.id);
+      if ((await recoverLostCall(ctx, lostCallOf(call))) === "ended") report.endedLostCalls.push(call.id);
     }
   }
 
