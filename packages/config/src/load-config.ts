@@ -26,6 +26,27 @@ const schema = z.object({
     .default(DEV_SECRETS_KEY),
   INGRESS_HOST: z.string().default("0.0.0.0"),
   INGRESS_PORT: int(3000),
+  /**
+   * Ingress: /healthz, /readyz and /metrics for probes and Prometheus, on their own port (never on the
+   * public webhook port). Do not publish it; 0 picks a free port (tests).
+   */
+  INGRESS_INTERNAL_HOST: z.string().default("0.0.0.0"),
+  INGRESS_INTERNAL_PORT: int(9090),
+  /** Ingress HTTP server: the whole request head must arrive within this (slowloris). */
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 1000),
+  /** Ingress HTTP server: the whole request (head and body) must arrive within this; then 408. */
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 1000),
+  /**
+   * Ingress HTTP server: an idle keep-alive connection is closed after this. Keep it ABOVE the idle timeout
+   * of any load balancer in front (AWS ALB 60 s, nginx 75 s upstream keepalive_timeout if set so), or the
+   * balancer reuses a connection the server is closing and its caller sees a 502.
+   */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(65_000, 1000),
+  /**
+   * Ingress: most token lookups and most creates waiting for Postgres (each group-commit batcher). Past it a
+   * request is answered 503 with Retry-After at once, so a flood cannot grow memory and latency without bound.
+   */
+  INGRESS_MAX_WAITING: int(1000, 1),
   PUBLIC_BASE_URL: z.url().default("http://localhost:3000"),
   BODY_LIMIT_BYTES: int(32 * 1024, 256),
   SIGNATURE_TOLERANCE_SECONDS: int(300, 1),
@@ -36,6 +57,13 @@ const schema = z.object({
   TOKEN_CACHE_TTL_SECONDS: int(60, 0),
   /** Ingress: most tokens kept in memory (least recently used go first). */
   TOKEN_CACHE_MAX_ENTRIES: int(10_000, 1),
+  /**
+   * Ingress: how long a token Postgres does not know is refused from memory, without a read and before its
+   * body is read (0 turns it off). Short: a token created or rotated in is never hidden longer than this.
+   */
+  TOKEN_NEGATIVE_CACHE_TTL_SECONDS: int(5, 0),
+  /** Ingress: most unknown tokens remembered (oldest go first). */
+  TOKEN_NEGATIVE_CACHE_MAX_ENTRIES: int(10_000, 1),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
   DEFAULT_DAILY_QUOTA: int(10_000, 0),
   DIALER_HOST: z.string().default("0.0.0.0"),
@@ -81,6 +109,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const config = parsed.data;
+  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError([{ variable: "HTTP_HEADERS_TIMEOUT_MS", message: "must not be larger than HTTP_REQUEST_TIMEOUT_MS" }]);
+  }
   if (config.NODE_ENV === "production" && config.SECRETS_KEY === DEV_SECRETS_KEY) {
     throw new ConfigError([{ variable: "SECRETS_KEY", message: "must be set in production" }]);
   }
