@@ -230,7 +230,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     };
     for (const { sealed, expiresAtMs } of row.signingSecrets) {
       try {
-        entry.secrets.push({ secret: deps.box.open(sealed), expiresAtMs });
+        entry.secrets.push({ secret: deps.box.open(sealed, row.orgId), expiresAtMs });
       } catch {
         deps.logger.error({ org_id: row.orgId }, "a signing secret cannot be decrypted with SECRETS_KEY");
       }
