@@ -1,6 +1,13 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { z } from "zod";
 
-const DEV_SECRETS_KEY = "0".repeat(64);
+/** Tests only (NODE_ENV=test): anywhere else an all-zero key is refused. */
+const TEST_SECRETS_KEY = "0".repeat(64);
+const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+
+/** Where `pnpm start` keeps the local SECRETS_KEY it generated (relative to the working directory). */
+export const DEFAULT_SECRETS_KEY_FILE = ".local/secrets-key";
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const bool = (fallback: boolean) =>
@@ -19,11 +26,12 @@ const schema = z.object({
   REDIS_TIMEOUT_MS: int(2000, 100),
   /** Prefix of every Redis key (queues, quota, replay guard). Braces make a Redis Cluster hash tag: one slot. */
   REDIS_PREFIX: z.string().min(1).default("{inbound}"),
-  /** 32 bytes as 64 hex characters; encrypts signing secrets at rest. */
-  SECRETS_KEY: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters (32 bytes)")
-    .default(DEV_SECRETS_KEY),
+  /**
+   * 32 bytes as 64 hex characters; encrypts signing secrets at rest. Required in production; in development
+   * read from SECRETS_KEY_FILE when unset (`pnpm start` generates it); all zeros only under NODE_ENV=test.
+   */
+  SECRETS_KEY: z.string().regex(HEX_KEY, "must be 64 hex characters (32 bytes)").optional(),
+  SECRETS_KEY_FILE: z.string().min(1).default(DEFAULT_SECRETS_KEY_FILE),
   INGRESS_HOST: z.string().default("0.0.0.0"),
   INGRESS_PORT: int(3000),
   /**
@@ -47,7 +55,12 @@ const schema = z.object({
    * request is answered 503 with Retry-After at once, so a flood cannot grow memory and latency without bound.
    */
   INGRESS_MAX_WAITING: int(1000, 1),
-  PUBLIC_BASE_URL: z.url().default("http://localhost:3000"),
+  /** The webhook URLs printed by the admin CLI start with it; default http://localhost:<INGRESS_PUBLISHED_PORT or INGRESS_PORT>. */
+  PUBLIC_BASE_URL: z.url().optional(),
+  /** The host port the ingress is published on when it differs from INGRESS_PORT (docker compose). */
+  INGRESS_PUBLISHED_PORT: int(0).optional(),
+  /** How printed hints tell the operator to run things: `pnpm admin …` (pnpm) or `docker compose run --rm migrate admin …` (compose). */
+  ADMIN_HINTS: z.enum(["pnpm", "compose"]).default("pnpm"),
   BODY_LIMIT_BYTES: int(32 * 1024, 256),
   SIGNATURE_TOLERANCE_SECONDS: int(300, 1),
   CALL_COST_CREDITS: int(1, 1),
@@ -86,7 +99,10 @@ const schema = z.object({
   MIGRATIONS_DIR: z.string().min(1).optional(),
 });
 
-export type Config = z.infer<typeof schema>;
+export type Config = Omit<z.infer<typeof schema>, "SECRETS_KEY" | "PUBLIC_BASE_URL"> & {
+  SECRETS_KEY: string;
+  PUBLIC_BASE_URL: string;
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
@@ -108,12 +124,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       })),
     );
   }
-  const config = parsed.data;
+  const config: Config = {
+    ...parsed.data,
+    SECRETS_KEY: resolveSecretsKey(parsed.data),
+    PUBLIC_BASE_URL:
+      parsed.data.PUBLIC_BASE_URL ?? `http://localhost:${parsed.data.INGRESS_PUBLISHED_PORT || parsed.data.INGRESS_PORT || 3000}`,
+  };
   if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError([{ variable: "HTTP_HEADERS_TIMEOUT_MS", message: "must not be larger than HTTP_REQUEST_TIMEOUT_MS" }]);
   }
-  if (config.NODE_ENV === "production" && config.SECRETS_KEY === DEV_SECRETS_KEY) {
-    throw new ConfigError([{ variable: "SECRETS_KEY", message: "must be set in production" }]);
-  }
   return config;
+}
+
+/** SECRETS_KEY as set; else, in development, the local key file; a test default only under NODE_ENV=test. */
+function resolveSecretsKey(config: z.infer<typeof schema>): string {
+  const refuse = (message: string) => new ConfigError([{ variable: "SECRETS_KEY", message }]);
+  if (config.NODE_ENV === "test") return config.SECRETS_KEY ?? TEST_SECRETS_KEY;
+  if (config.SECRETS_KEY) {
+    if (/^0+$/.test(config.SECRETS_KEY)) throw refuse("must not be all zeros: generate one with `openssl rand -hex 32`");
+    return config.SECRETS_KEY;
+  }
+  if (config.NODE_ENV === "production") throw refuse("must be set in production (64 hex characters: openssl rand -hex 32)");
+  const file = path.resolve(config.SECRETS_KEY_FILE);
+  let key: string;
+  try {
+    key = readFileSync(file, "utf8").trim();
+  } catch {
+    throw refuse(
+      `is not set and ${file} does not exist: run \`pnpm start\` once (it generates that local key) or set SECRETS_KEY to 64 hex characters (openssl rand -hex 32)`,
+    );
+  }
+  if (!HEX_KEY.test(key) || /^0+$/.test(key)) throw refuse(`in ${file} must be 64 hex characters, not all zeros`);
+  return key;
 }
