@@ -1,5 +1,5 @@
 # One multi-stage file for the three images (`docker compose build` builds them all):
-#   docker build --target ingress -t inbound-ingress .    webhook API (port 3000)
+#   docker build --target ingress -t inbound-ingress .    webhook API (port 3000; /readyz, /metrics on 9090)
 #   docker build --target dialer  -t inbound-dialer  .    call worker (health/metrics on port 3001)
 #   docker build --target migrate -t inbound-migrate .    one-shot migration; also carries the admin CLI
 # Each runtime image holds a bundle (pnpm build: esbuild, workspace code inlined) and only the production
@@ -33,7 +33,8 @@ WORKDIR /app
 FROM runtime AS ingress
 COPY --from=build /image/ingress ./
 USER node
-EXPOSE 3000
+# 3000: webhooks (public). 9090: /healthz, /readyz, /metrics (INGRESS_INTERNAL_PORT; keep it unpublished).
+EXPOSE 3000 9090
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.INGRESS_PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node itself is the container's main process: SIGTERM from `docker stop` reaches the service's handler.

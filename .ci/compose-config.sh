@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI: docker-compose.yml must be a valid Compose file (`docker compose config -q`, or Debian's
-# docker-compose), and must refuse to start without SECRETS_KEY. Images are not built here: no container
-# registry is reachable.
+# docker-compose), and must refuse to start without SECRETS_KEY, POSTGRES_PASSWORD or REDIS_PASSWORD.
+# Images are not built here: no container registry is reachable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,12 +23,18 @@ fi
 dummy_key=$(printf '0123456789abcdef%.0s' 1 2 3 4)
 no_env=$(mktemp)
 trap 'rm -f "$no_env"' EXIT
-if ! SECRETS_KEY=$dummy_key "${compose[@]}" --project-directory . -f docker-compose.yml --env-file "$no_env" config -q; then
+required=(SECRETS_KEY POSTGRES_PASSWORD REDIS_PASSWORD)
+with_all=(SECRETS_KEY="$dummy_key" POSTGRES_PASSWORD=ci-postgres-password REDIS_PASSWORD=ci-redis-password)
+if ! env "${with_all[@]}" "${compose[@]}" --project-directory . -f docker-compose.yml --env-file "$no_env" config -q; then
   echo "ci: docker-compose.yml is invalid (${compose[*]} config)" >&2
   exit 1
 fi
-if env -u SECRETS_KEY "${compose[@]}" --project-directory . -f docker-compose.yml --env-file "$no_env" config -q >/dev/null 2>&1; then
-  echo "ci: docker-compose.yml accepts a missing SECRETS_KEY; it must require one" >&2
-  exit 1
-fi
+for variable in "${required[@]}"; do
+  without=()
+  for assignment in "${with_all[@]}"; do [ "${assignment%%=*}" = "$variable" ] || without+=("$assignment"); done
+  if env -u "$variable" "${without[@]}" "${compose[@]}" --project-directory . -f docker-compose.yml --env-file "$no_env" config -q >/dev/null 2>&1; then
+    echo "ci: docker-compose.yml accepts a missing $variable; it must require one" >&2
+    exit 1
+  fi
+done
 echo "ci: docker-compose.yml is valid (${compose[*]} config)"

@@ -91,13 +91,14 @@ test("migrate image: migrates a fresh database from its own copy of prisma/migra
 });
 
 test("ingress and dialer images start, are ready against Postgres and Redis, and exit 0 on SIGTERM", async () => {
-  const [ingressPort, dialerPort] = [await freePort(), await freePort()];
+  const [ingressPort, internalPort, dialerPort] = [await freePort(), await freePort(), await freePort()];
   const env = {
     DATABASE_URL: suite.databaseUrl,
     REDIS_URL: suite.redisUrl,
     REDIS_PREFIX: suite.prefix,
     SHUTDOWN_TIMEOUT_MS: "3000",
     INGRESS_PORT: String(ingressPort),
+    INGRESS_INTERNAL_PORT: String(internalPort),
     DIALER_PORT: String(dialerPort),
   };
   const services = [run("ingress", ["dist/main.js"], env), run("dialer", ["dist/main.js"], env)];
@@ -108,11 +109,13 @@ test("ingress and dialer images start, are ready against Postgres and Redis, and
     await Promise.race([
       diedEarly,
       Promise.all([
-        eventually(async () => (await status(`http://127.0.0.1:${ingressPort}/readyz`)) === 200, 60_000),
+        eventually(async () => (await status(`http://127.0.0.1:${internalPort}/readyz`)) === 200, 60_000),
         eventually(async () => (await status(`http://127.0.0.1:${dialerPort}/readyz`)) === 200, 60_000),
       ]),
     ]);
     expect(await status(`http://127.0.0.1:${ingressPort}/healthz`)).toBe(200);
+    expect(await status(`http://127.0.0.1:${internalPort}/metrics`)).toBe(200);
+    expect(await status(`http://127.0.0.1:${ingressPort}/metrics`)).toBe(404);
     expect(await status(`http://127.0.0.1:${dialerPort}/metrics`)).toBe(200);
   } catch (error) {
     for (const s of services) s.child.kill("SIGKILL");

@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import {
   createSuiteEnv,
   eventually,
@@ -32,6 +35,32 @@ test("with Postgres and Redis unreachable it exits 1 saying what to start or set
   expect(output).toMatch(/or set REDIS_URL\./);
   expect(output).not.toContain("s3cret");
   expect(output).not.toMatch(/\n\s+at /);
+});
+
+test("without SECRETS_KEY outside production it generates a local key once (0600) and keeps it on the next start", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "start-local-"));
+  const file = path.join(dir, "nested", "secrets-key");
+  // Postgres and Redis unreachable: the run stops right after the key and the preflight.
+  const env = {
+    NODE_ENV: "development",
+    SECRETS_KEY: "",
+    SECRETS_KEY_FILE: file,
+    DATABASE_URL: "postgresql://postgres:postgres@127.0.0.1:1/inbound_calls",
+    REDIS_URL: "redis://127.0.0.1:2",
+  };
+  const first = startProcess("scripts/start-local.ts", env);
+  expect((await first.exited).code).toBe(1);
+  expect(first.output()).toContain(`generated a local SECRETS_KEY in ${file}`);
+  const key = readFileSync(file, "utf8").trim();
+  expect(key).toMatch(/^[0-9a-f]{64}$/);
+  expect(key).not.toMatch(/^0+$/);
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+  expect(first.output()).not.toContain(key);
+
+  const second = startProcess("scripts/start-local.ts", env);
+  expect((await second.exited).code).toBe(1);
+  expect(second.output()).toContain(`using the local SECRETS_KEY in ${file}`);
+  expect(readFileSync(file, "utf8").trim()).toBe(key);
 });
 
 describe("with the suite's Postgres and Redis", () => {

@@ -2,6 +2,7 @@ import path from "node:path";
 import { ConfigError, loadConfig } from "@inbound/config";
 import { migrate } from "@inbound/db";
 import { checkPostgres, checkRedis } from "./local/preflight";
+import { ensureLocalSecretsKey } from "./local/secrets-key";
 import { supervise } from "./local/supervisor";
 
 /**
@@ -21,6 +22,10 @@ const fail = (line: string) => process.stderr.write(`[start] ${line}\n`);
 async function main(): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
   try {
+    // Never an all-zero key: a local one, generated once and kept (the services inherit it).
+    const local = ensureLocalSecretsKey(process.env, process.cwd());
+    if (local?.created) say(`generated a local SECRETS_KEY in ${local.file} (kept for the next runs; pnpm admin reads it too)`);
+    else if (local) say(`using the local SECRETS_KEY in ${local.file}`);
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -1,2 +1,2 @@
-export { loadConfig, ConfigError } from "./load-config";
+export { ConfigError, DEFAULT_SECRETS_KEY_FILE, loadConfig } from "./load-config";
 export type { Config } from "./load-config";

@@ -1,6 +1,13 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { z } from "zod";
 
-const DEV_SECRETS_KEY = "0".repeat(64);
+/** Tests only (NODE_ENV=test): anywhere else an all-zero key is refused. */
+const TEST_SECRETS_KEY = "0".repeat(64);
+const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+
+/** Where `pnpm start` keeps the local SECRETS_KEY it generated (relative to the working directory). */
+export const DEFAULT_SECRETS_KEY_FILE = ".local/secrets-key";
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const bool = (fallback: boolean) =>
@@ -19,14 +26,41 @@ const schema = z.object({
   REDIS_TIMEOUT_MS: int(2000, 100),
   /** Prefix of every Redis key (queues, quota, replay guard). Braces make a Redis Cluster hash tag: one slot. */
   REDIS_PREFIX: z.string().min(1).default("{inbound}"),
-  /** 32 bytes as 64 hex characters; encrypts signing secrets at rest. */
-  SECRETS_KEY: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters (32 bytes)")
-    .default(DEV_SECRETS_KEY),
+  /**
+   * 32 bytes as 64 hex characters; encrypts signing secrets at rest. Required in production; in development
+   * read from SECRETS_KEY_FILE when unset (`pnpm start` generates it); all zeros only under NODE_ENV=test.
+   */
+  SECRETS_KEY: z.string().regex(HEX_KEY, "must be 64 hex characters (32 bytes)").optional(),
+  SECRETS_KEY_FILE: z.string().min(1).default(DEFAULT_SECRETS_KEY_FILE),
   INGRESS_HOST: z.string().default("0.0.0.0"),
   INGRESS_PORT: int(3000),
-  PUBLIC_BASE_URL: z.url().default("http://localhost:3000"),
+  /**
+   * Ingress: /healthz, /readyz and /metrics for probes and Prometheus, on their own port (never on the
+   * public webhook port). Do not publish it; 0 picks a free port (tests).
+   */
+  INGRESS_INTERNAL_HOST: z.string().default("0.0.0.0"),
+  INGRESS_INTERNAL_PORT: int(9090),
+  /** Ingress HTTP server: the whole request head must arrive within this (slowloris). */
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 1000),
+  /** Ingress HTTP server: the whole request (head and body) must arrive within this; then 408. */
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 1000),
+  /**
+   * Ingress HTTP server: an idle keep-alive connection is closed after this. Keep it ABOVE the idle timeout
+   * of any load balancer in front (AWS ALB 60 s, nginx 75 s upstream keepalive_timeout if set so), or the
+   * balancer reuses a connection the server is closing and its caller sees a 502.
+   */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(65_000, 1000),
+  /**
+   * Ingress: most token lookups and most creates waiting for Postgres (each group-commit batcher). Past it a
+   * request is answered 503 with Retry-After at once, so a flood cannot grow memory and latency without bound.
+   */
+  INGRESS_MAX_WAITING: int(1000, 1),
+  /** The webhook URLs printed by the admin CLI start with it; default http://localhost:<INGRESS_PUBLISHED_PORT or INGRESS_PORT>. */
+  PUBLIC_BASE_URL: z.url().optional(),
+  /** The host port the ingress is published on when it differs from INGRESS_PORT (docker compose). */
+  INGRESS_PUBLISHED_PORT: int(0).optional(),
+  /** How printed hints tell the operator to run things: `pnpm admin …` (pnpm) or `docker compose run --rm migrate admin …` (compose). */
+  ADMIN_HINTS: z.enum(["pnpm", "compose"]).default("pnpm"),
   BODY_LIMIT_BYTES: int(32 * 1024, 256),
   SIGNATURE_TOLERANCE_SECONDS: int(300, 1),
   CALL_COST_CREDITS: int(1, 1),
@@ -36,6 +70,13 @@ const schema = z.object({
   TOKEN_CACHE_TTL_SECONDS: int(60, 0),
   /** Ingress: most tokens kept in memory (least recently used go first). */
   TOKEN_CACHE_MAX_ENTRIES: int(10_000, 1),
+  /**
+   * Ingress: how long a token Postgres does not know is refused from memory, without a read and before its
+   * body is read (0 turns it off). Short: a token created or rotated in is never hidden longer than this.
+   */
+  TOKEN_NEGATIVE_CACHE_TTL_SECONDS: int(5, 0),
+  /** Ingress: most unknown tokens remembered (oldest go first). */
+  TOKEN_NEGATIVE_CACHE_MAX_ENTRIES: int(10_000, 1),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
   DEFAULT_DAILY_QUOTA: int(10_000, 0),
   DIALER_HOST: z.string().default("0.0.0.0"),
@@ -62,7 +103,10 @@ const schema = z.object({
   MIGRATIONS_DIR: z.string().min(1).optional(),
 });
 
-export type Config = z.infer<typeof schema>;
+export type Config = Omit<z.infer<typeof schema>, "SECRETS_KEY" | "PUBLIC_BASE_URL"> & {
+  SECRETS_KEY: string;
+  PUBLIC_BASE_URL: string;
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
@@ -84,12 +128,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       })),
     );
   }
-  const config = parsed.data;
+  const config: Config = {
+    ...parsed.data,
+    SECRETS_KEY: resolveSecretsKey(parsed.data),
+    PUBLIC_BASE_URL:
+      parsed.data.PUBLIC_BASE_URL ?? `http://localhost:${parsed.data.INGRESS_PUBLISHED_PORT || parsed.data.INGRESS_PORT || 3000}`,
+  };
   if (config.DIALER_DEAD_AFTER_MS < 3 * config.DIALER_HEARTBEAT_MS) {
     throw new ConfigError([{ variable: "DIALER_DEAD_AFTER_MS", message: "must be at least 3 × DIALER_HEARTBEAT_MS" }]);
   }
-  if (config.NODE_ENV === "production" && config.SECRETS_KEY === DEV_SECRETS_KEY) {
-    throw new ConfigError([{ variable: "SECRETS_KEY", message: "must be set in production" }]);
+  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError([{ variable: "HTTP_HEADERS_TIMEOUT_MS", message: "must not be larger than HTTP_REQUEST_TIMEOUT_MS" }]);
   }
   return config;
+}
+
+/** SECRETS_KEY as set; else, in development, the local key file; a test default only under NODE_ENV=test. */
+function resolveSecretsKey(config: z.infer<typeof schema>): string {
+  const refuse = (message: string) => new ConfigError([{ variable: "SECRETS_KEY", message }]);
+  if (config.NODE_ENV === "test") return config.SECRETS_KEY ?? TEST_SECRETS_KEY;
+  if (config.SECRETS_KEY) {
+    if (/^0+$/.test(config.SECRETS_KEY)) throw refuse("must not be all zeros: generate one with `openssl rand -hex 32`");
+    return config.SECRETS_KEY;
+  }
+  if (config.NODE_ENV === "production") throw refuse("must be set in production (64 hex characters: openssl rand -hex 32)");
+  const file = path.resolve(config.SECRETS_KEY_FILE);
+  let key: string;
+  try {
+    key = readFileSync(file, "utf8").trim();
+  } catch {
+    throw refuse(
+      `is not set and ${file} does not exist: run \`pnpm start\` once (it generates that local key) or set SECRETS_KEY to 64 hex characters (openssl rand -hex 32)`,
+    );
+  }
+  if (!HEX_KEY.test(key) || /^0+$/.test(key)) throw refuse(`in ${file} must be 64 hex characters, not all zeros`);
+  return key;
 }

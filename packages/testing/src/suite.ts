@@ -56,6 +56,7 @@ export async function createSuiteEnv(overrides: Record<string, string> = {}): Pr
     JOB_STALLED_INTERVAL_MS: "1000",
     SHUTDOWN_TIMEOUT_MS: "3000",
     INGRESS_PORT: "0",
+    INGRESS_INTERNAL_PORT: "0",
     DIALER_PORT: "0",
     ...overrides,
   };

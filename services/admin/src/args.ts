@@ -11,7 +11,8 @@ export class UsageError extends Error {
 
 export type CommandLine = { kind: "help"; text: string } | { kind: "run"; command: Command; run: CommandRun; json: boolean };
 
-const PROGRAM = "pnpm admin";
+/** How the operator runs this CLI: from the repo, or in the compose stack's migrate container (ADMIN_HINTS=compose). */
+const PROGRAM = process.env.ADMIN_HINTS === "compose" ? "docker compose run --rm migrate admin" : "pnpm admin";
 const INT_MAX = 2_147_483_647; // Postgres integer columns
 
 /** Splits argv into a command and its validated options (strict: unknown options and stray words are errors). */

@@ -31,7 +31,10 @@ export function describeError(error: unknown, databaseUrl: string | undefined): 
     };
   }
   if (code && NOT_MIGRATED_CODES.has(code)) {
-    return { exitCode: EXIT_FAILURE, message: `the database at ${where} is not migrated: run \`pnpm db:migrate\`` };
+    return {
+      exitCode: EXIT_FAILURE,
+      message: `the database at ${where} is not migrated: run \`${process.env.ADMIN_HINTS === "compose" ? "docker compose run --rm migrate" : "pnpm db:migrate"}\``,
+    };
   }
   return { exitCode: EXIT_FAILURE, message: reason };
 }

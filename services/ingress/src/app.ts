@@ -4,17 +4,20 @@ import type { IngressDeps } from "./deps";
 import { errorHandler, methodNotAllowed, notFound } from "./http/errors";
 import { observe } from "./http/observe";
 import { createIngressMetrics } from "./metrics";
-import { requireJson, readRawBody } from "./pipeline/read-body";
-import { mountOperationalRoutes } from "./routes/health";
+import { requireJson } from "./pipeline/read-body";
+import { mountHealthz } from "./routes/health";
 import { webhookHandler } from "./routes/webhook";
 
 export const WEBHOOK_ROUTE = "/v1/hooks/:token";
 
-/** The ingress HTTP application. Set app.locals.draining to make /readyz fail and close keep-alive connections. */
+/**
+ * The ingress's public HTTP application (webhooks and /healthz). Set app.locals.draining to close keep-alive
+ * connections (and, through createOperationalApp's `draining`, to make /readyz fail).
+ */
 export function createIngressApp(deps: IngressDeps): Express {
   const clock = deps.clock ?? Date.now;
   const registry = deps.registry ?? new Registry();
-  const metrics = createIngressMetrics(registry);
+  const metrics = createIngressMetrics(registry, deps.config.METRICS_ENABLED);
   const limit = deps.config.BODY_LIMIT_BYTES;
 
   const app = express();
@@ -23,9 +26,11 @@ export function createIngressApp(deps: IngressDeps): Express {
   app.locals.draining = false;
 
   app.use(observe(deps.logger, metrics, WEBHOOK_ROUTE));
-  app.post(WEBHOOK_ROUTE, requireJson, readRawBody(limit), webhookHandler({ ...deps, clock }, metrics));
+  // The token is checked before the body is read: an unknown one never gets its body read.
+  app.post(WEBHOOK_ROUTE, requireJson, webhookHandler({ ...deps, clock }, metrics));
   app.all(WEBHOOK_ROUTE, methodNotAllowed("POST"));
-  mountOperationalRoutes(app, { db: deps.db, redis: deps.redis, registry, timeoutMs: deps.config.REDIS_TIMEOUT_MS });
+  // Only /healthz here: /readyz and /metrics are on the internal port (createOperationalApp).
+  mountHealthz(app);
   app.use(notFound);
   app.use(errorHandler(deps.logger, limit));
   return app;

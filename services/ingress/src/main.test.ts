@@ -14,11 +14,13 @@ afterAll(async () => {
   await suite?.close();
 });
 
-async function start(env: Record<string, string> = {}): Promise<{ proc: ServiceProcess; url: string }> {
+const LISTENING = /listening on (\d+) \(internal: [^)]* on (\d+)\)/;
+
+async function start(env: Record<string, string> = {}): Promise<{ proc: ServiceProcess; url: string; internalUrl: string }> {
   const proc = startProcess("services/ingress/src/main.ts", { ...suite.env, LOG_LEVEL: "info", ...env });
-  const line = await proc.waitFor(/listening on (\d+)/, 30_000);
-  const port = /listening on (\d+)/.exec(line)?.[1];
-  return { proc, url: `http://127.0.0.1:${port}` };
+  const line = await proc.waitFor(LISTENING, 30_000);
+  const [, port, internalPort] = LISTENING.exec(line) ?? [];
+  return { proc, url: `http://127.0.0.1:${port}`, internalUrl: `http://127.0.0.1:${internalPort}` };
 }
 
 /** A request whose headers and first half of the body are sent; the rest goes out when finish() is called. */
@@ -59,14 +61,17 @@ function halfSent(url: string, body: string) {
 }
 
 test("the real process: listens, is ready, serves webhooks, logs JSON lines without the token", async () => {
-  const { proc, url } = await start();
+  const { proc, url, internalUrl } = await start();
   try {
     expect((await send(url, "/healthz", { method: "GET" })).status).toBe(200);
-    expect((await send(url, "/readyz", { method: "GET" })).status).toBe(200);
+    expect((await send(internalUrl, "/readyz", { method: "GET" })).status).toBe(200);
     const res = await send(url, `/v1/hooks/${org.token}`, { body: createBody(org.agentId, { contact_name: "Priya Nair" }) });
     expect(res.status).toBe(201);
-    const metrics = await send(url, "/metrics", { method: "GET" });
+    const metrics = await send(internalUrl, "/metrics", { method: "GET" });
     expect(metrics.text).toContain('route="/v1/hooks/:token",status="201"');
+    // Not on the public webhook port.
+    expect((await send(url, "/metrics", { method: "GET" })).status).toBe(404);
+    expect((await send(url, "/readyz", { method: "GET" })).status).toBe(404);
   } finally {
     expect((await proc.stop("SIGTERM")).code).toBe(0);
   }

@@ -5,7 +5,9 @@ import { createQueues, createRedis } from "@inbound/queue";
 import pino from "pino";
 import { Registry } from "prom-client";
 import { createIngressApp } from "./app";
+import { createOperationalApp, createReadiness } from "./routes/health";
 import { listen } from "./server";
+import { serverTimeouts } from "./server-timeouts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -36,12 +38,22 @@ async function main(): Promise<void> {
     autoPipelining: true,
   });
   const queues = createQueues(redis, config.REDIS_PREFIX);
-  const app = createIngressApp({ config, db, redis, queues, logger, registry: new Registry() });
-  const running = await listen(app, { host: config.INGRESS_HOST, port: config.INGRESS_PORT });
+  const registry = new Registry();
+  const app = createIngressApp({ config, db, redis, queues, logger, registry });
+  // /readyz and /metrics on a port of their own, never the public webhook port.
+  const readiness = createReadiness({ db, redis, timeoutMs: config.REDIS_TIMEOUT_MS });
+  const operational = createOperationalApp({
+    readiness,
+    registry,
+    metricsEnabled: config.METRICS_ENABLED,
+    draining: () => app.locals.draining === true,
+  });
+  const internal = await listen(operational, { host: config.INGRESS_INTERNAL_HOST, port: config.INGRESS_INTERNAL_PORT });
+  const running = await listen(app, { host: config.INGRESS_HOST, port: config.INGRESS_PORT, timeouts: serverTimeouts(config) });
 
-  const listening = `ingress listening on ${running.port}`;
+  const listening = `ingress listening on ${running.port} (internal: /healthz, /readyz${config.METRICS_ENABLED ? ", /metrics" : ""} on ${internal.port})`;
   // Supervisors and tests wait for this line, so it is written even when logging is silenced.
-  if (logger.isLevelEnabled("info")) logger.info({ port: running.port }, listening);
+  if (logger.isLevelEnabled("info")) logger.info({ port: running.port, internal_port: internal.port }, listening);
   else process.stdout.write(`${JSON.stringify({ service: "ingress", msg: listening })}\n`);
   destination.flush();
 
@@ -52,6 +64,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, "ingress draining");
     destination.flush();
     await running.close(config.SHUTDOWN_TIMEOUT_MS);
+    await internal.close(1000);
+    await readiness.close();
     const settle = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
     await settle(queues.close());
     await settle(redis.quit());

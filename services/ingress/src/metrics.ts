@@ -12,15 +12,16 @@ export interface IngressMetrics {
   /** Calls committed whose job Redis did not take at once (the reconciler enqueues them). */
   enqueueDeferred: Counter;
   quotaRefused: Counter;
-  /** What the token cache did: per request hit, miss, stale (epoch changed), recheck (a refusal confirmed); stored. */
+  /** What the token cache did: per request hit, miss, stale (epoch changed), recheck (a cached copy's refusal checked against the epoch), unknown (refused from the unknown-token cache); stored. */
   tokenCache: Record<TokenCacheResult, Counter.Internal>;
 }
 
-export function createIngressMetrics(registry: Registry): IngressMetrics {
-  collectDefaultMetrics({ register: registry });
+/** The counters always exist (cheap); Node's default metrics (event-loop sampling) only when /metrics is served. */
+export function createIngressMetrics(registry: Registry, withDefaults = true): IngressMetrics {
+  if (withDefaults) collectDefaultMetrics({ register: registry });
   const tokenCache = new Counter({
     name: "ingress_token_cache_total",
-    help: "Token cache: per request hit, miss, stale (an admin change seen through the epoch), recheck (a refusal confirmed against Postgres); stored: copies cached",
+    help: "Token cache: per request hit, miss, stale (an admin change seen through the epoch), recheck (a cached copy's refusal checked against the epoch), unknown (an unknown token refused from memory); stored: copies cached",
     labelNames: ["result"],
     registers: [registry],
   });
@@ -65,6 +66,7 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
       miss: tokenCache.labels("miss"),
       stale: tokenCache.labels("stale"),
       recheck: tokenCache.labels("recheck"),
+      unknown: tokenCache.labels("unknown"),
       stored: tokenCache.labels("stored"),
     },
   };

@@ -76,7 +76,7 @@ export async function enableSigning(prisma: PrismaClient, box: SecretBox, orgId:
   const secret = generateSigningSecret();
   await prisma.$transaction([
     prisma.signingSecret.deleteMany({ where: { orgId } }),
-    prisma.signingSecret.create({ data: { id: newId("sec"), orgId, encryptedSecret: box.seal(secret) } }),
+    prisma.signingSecret.create({ data: { id: newId("sec"), orgId, encryptedSecret: box.seal(secret, orgId) } }),
     prisma.organization.update({ where: { id: orgId }, data: { signatureVerification: true } }),
   ]);
   return { signing_secret: secret };
@@ -110,7 +110,9 @@ export async function rotateSigning(
     input.graceMinutes > 0
       ? prisma.signingSecret.updateMany({ where: { orgId: input.orgId, expiresAt: null }, data: { expiresAt: graceEnd } })
       : prisma.signingSecret.deleteMany({ where: { orgId: input.orgId, expiresAt: null } }),
-    prisma.signingSecret.create({ data: { id: newId("sec"), orgId: input.orgId, encryptedSecret: box.seal(secret) } }),
+    prisma.signingSecret.create({
+      data: { id: newId("sec"), orgId: input.orgId, encryptedSecret: box.seal(secret, input.orgId) },
+    }),
   ]);
   return { signing_secret: secret };
 }

@@ -1,4 +1,4 @@
-import { createBatcher } from "./create-batcher";
+import { BatcherFullError, createBatcher } from "./create-batcher";
 
 // Dialer-style defaults (maxBatch 100, concurrency 1, only the failed batch fails when Postgres is down).
 
@@ -122,4 +122,27 @@ test("Postgres unavailable fails the batch and everything waiting, at once; the 
   const notSent = "not sent: Postgres was unavailable for the batch ahead";
   expect(await Promise.all(results)).toEqual([{ error: unavailable.message }, { error: notSent }, { error: notSent }]);
   expect(calls).toHaveLength(1);
+});
+
+test("bounded: past maxWaiting an item is refused at once with BatcherFullError, nothing run for it; room comes back as batches finish", async () => {
+  const { run, calls } = controlledRun();
+  const submit = createBatcher(run, { maxBatch: 2, concurrency: 1, maxWaiting: 3 });
+  const first = submit(1); // in flight
+  await flush();
+  const waiting = [2, 3, 4].map(submit); // waiting: 3, the bound
+  const refused = submit(5);
+  await expect(refused).rejects.toBeInstanceOf(BatcherFullError);
+  await expect(refused).rejects.toMatchObject({ name: "BatcherFullError", maxWaiting: 3 });
+  expect(calls.map((c) => c.inputs)).toEqual([[1]]);
+
+  calls[0]?.finish();
+  expect(await first).toBe(10);
+  await flush();
+  // [2, 3] went in flight; [4] waits: there is room again.
+  const later = submit(6);
+  calls[1]?.finish();
+  await flush();
+  calls[2]?.finish();
+  expect(await Promise.all([...waiting, later])).toEqual([20, 30, 40, 60]);
+  expect(calls.map((c) => c.inputs)).toEqual([[1], [2, 3], [4, 6]]);
 });

@@ -11,6 +11,20 @@ export interface BatcherOptions {
    * only wait for the same timeout), instead of letting it try its own statement.
    */
   failWaitingWhenUnavailable?: boolean;
+  /**
+   * Most items waiting for a statement (not counting those in flight). An item arriving past it is refused
+   * at once with BatcherFullError (answer 503 with Retry-After): under a flood the queue, the memory it holds
+   * and every waiter's latency stay bounded instead of growing without limit. Unbounded when omitted.
+   */
+  maxWaiting?: number;
+}
+
+/** Thrown (at once, nothing was run) when a batcher already has maxWaiting items waiting. */
+export class BatcherFullError extends Error {
+  override readonly name = "BatcherFullError";
+  constructor(readonly maxWaiting: number) {
+    super(`too many statements waiting (${maxWaiting}); retry shortly`);
+  }
 }
 
 interface Waiting<I, O> {
@@ -25,6 +39,9 @@ interface Waiting<I, O> {
  * together in the next one (up to `maxBatch`); with fewer in flight an item goes at once, so an idle
  * process adds no latency and no timer. Under load N round trips, statements and commits become one.
  *
+ * Backpressure: with `maxWaiting`, an item that would wait behind that many others is refused at once
+ * (BatcherFullError), before anything is run for it.
+ *
  * Failures: Postgres unavailable fails the batch (and, with failWaitingWhenUnavailable, everything
  * waiting); any other error of a batch runs its items again one by one, so an item Postgres refuses (or a
  * deadlock between two batches) fails alone.
@@ -35,6 +52,7 @@ export function createBatcher<I, O>(
 ): (item: I) => Promise<O> {
   const maxBatch = options.maxBatch ?? 100;
   const concurrency = options.concurrency ?? 1;
+  const maxWaiting = options.maxWaiting ?? Number.POSITIVE_INFINITY;
   const waiting: Waiting<I, O>[] = [];
   let inFlight = 0;
 
@@ -72,6 +90,10 @@ export function createBatcher<I, O>(
 
   return (item) =>
     new Promise<O>((resolve, reject) => {
+      if (waiting.length >= maxWaiting && inFlight >= concurrency) {
+        reject(new BatcherFullError(maxWaiting));
+        return;
+      }
       waiting.push({ item, resolve, reject });
       pump();
     });

@@ -102,4 +102,16 @@ describe("demo", () => {
     expect(run.stdout).toContain("pnpm admin call show --call <call_id>");
     expect(await suite.db.prisma.organization.count()).toBe(2);
   });
+
+  it("run in the compose stack: hints use `docker compose run --rm migrate admin`, never pnpm, and the published port", async () => {
+    const env = { ...suite.env, ADMIN_HINTS: "compose", INGRESS_PUBLISHED_PORT: "8088", PUBLIC_BASE_URL: "" };
+    const demo = expectJson<DemoOutput>(await runAdmin(env, ["demo", "--json"]));
+    expect(demo.webhook_url).toBe(`http://localhost:8088/v1/hooks/${demo.webhook_token}`);
+    expect(demo.watch_command).toBe("docker compose run --rm migrate admin call show --call <call_id>");
+    const text = await runAdmin(env, ["demo"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("docker compose up -d");
+    expect(text.stdout).toContain("http://localhost:8088/v1/hooks/");
+    expect(text.stdout).not.toMatch(/pnpm/);
+  });
 });

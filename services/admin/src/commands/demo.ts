@@ -30,11 +30,15 @@ const demo: Command = {
           agent_id: agent.agent_id,
           contact_number: DEMO_NUMBER,
           contact_name: "Ada Lovelace",
-          additional_info: { plan: "demo", source: "pnpm admin demo" },
+          additional_info: { plan: "demo", source: "admin demo" },
         },
       });
       const cancelCurl = curl(url, { action: "call.cancel", data: { call_id: "<call_id>" } });
-      const watch = "pnpm admin call show --call <call_id>";
+      const compose = config.ADMIN_HINTS === "compose";
+      // In the compose stack the CLI runs in the migrate container: pnpm is not there.
+      const adminCommand = compose ? "docker compose run --rm migrate admin" : "pnpm admin";
+      const watch = `${adminCommand} call show --call <call_id>`;
+      const startHint = compose ? "`docker compose up -d` runs it" : "`pnpm start` runs it";
       return {
         json: {
           org_id: org.org_id,
@@ -49,7 +53,7 @@ const demo: Command = {
           `Demo organization ${org.org_id} with ${DEMO_CREDITS} credits and agent ${agent.agent_id}.`,
           `Webhook token (shown once): ${org.webhook_token}`,
           "",
-          `1. Queue a call (the ingress must be running at ${config.PUBLIC_BASE_URL}; \`pnpm start\` runs it):`,
+          `1. Queue a call (the ingress must be running at ${config.PUBLIC_BASE_URL}; ${startHint}):`,
           "",
           createCurl,
           "",

@@ -28,7 +28,10 @@ describe("signing enable / rotate / disable", () => {
     expect(await verificationOf(org_id)).toBe(true);
     const [first] = await secretsOf(org_id);
     expect(first).toMatchObject({ expiresAt: null });
-    expect(box.open(first!.encryptedSecret)).toBe(enabled.signing_secret);
+    expect(box.open(first!.encryptedSecret, org_id)).toBe(enabled.signing_secret);
+    // Bound to the organisation (AES-GCM additional data): it does not open as another organisation's.
+    expect(first!.encryptedSecret).toMatch(/^v2\./);
+    expect(() => box.open(first!.encryptedSecret, "org_someone_else")).toThrow();
     expect(await rowsContaining(suite.db.prisma, "signing_secrets", first!.encryptedSecret)).toBe(1);
     expect(await rowsContaining(suite.db.prisma, "signing_secrets", enabled.signing_secret)).toBe(0);
 
@@ -45,7 +48,7 @@ describe("signing enable / rotate / disable", () => {
     expect(previous?.expiresAt?.getTime()).toBeGreaterThanOrEqual(before + 15 * 60_000 - 1000);
     expect(previous?.expiresAt?.getTime()).toBeLessThanOrEqual(after + 15 * 60_000 + 1000);
     expect(current?.expiresAt).toBeNull();
-    expect(box.open(current!.encryptedSecret)).toBe(rotated.signing_secret);
+    expect(box.open(current!.encryptedSecret, org_id)).toBe(rotated.signing_secret);
     expect(await rowsContaining(suite.db.prisma, "signing_secrets", rotated.signing_secret)).toBe(0);
 
     // Without a grace period the previous secrets stop at once: only the new one is left.
@@ -55,7 +58,7 @@ describe("signing enable / rotate / disable", () => {
     const afterImmediate = await secretsOf(org_id);
     expect(afterImmediate).toHaveLength(1);
     expect(afterImmediate[0]?.expiresAt).toBeNull();
-    expect(box.open(afterImmediate[0]!.encryptedSecret)).toBe(immediate.signing_secret);
+    expect(box.open(afterImmediate[0]!.encryptedSecret, org_id)).toBe(immediate.signing_secret);
 
     const disabled = expectJson(await runAdmin(suite.env, ["signing", "disable", "--org", org_id, "--json"]));
     expect(disabled).toEqual({ org_id, signature_verification: false });
@@ -78,6 +81,6 @@ describe("signing enable / rotate / disable", () => {
     expect(text.code).toBe(0);
     const secret = text.stdout.match(/Signing secret .*: (whsec_\S+)/)?.[1];
     const [stored] = await secretsOf(org_id);
-    expect(box.open(stored!.encryptedSecret)).toBe(secret);
+    expect(box.open(stored!.encryptedSecret, org_id)).toBe(secret);
   });
 });

@@ -110,7 +110,7 @@ test("the logs hold no token, signing secret, signature or PII", () => {
 });
 
 test("/metrics: requests by route template and status, latency, outcomes by code, refusals, Node defaults; no token", async () => {
-  const res = await send(ingress.url, "/metrics", { method: "GET" });
+  const res = await send(ingress.internalUrl, "/metrics", { method: "GET" });
   expect(res.status).toBe(200);
   expect(res.headers["content-type"]).toContain("text/plain");
   const text = res.text;
@@ -129,9 +129,21 @@ test("/metrics: requests by route template and status, latency, outcomes by code
     expect(text).not.toContain(value);
 });
 
+test("/readyz and /metrics are on the internal port only; /healthz on both; health checks are not logged at info", async () => {
+  for (const path of ["/readyz", "/metrics"]) {
+    const res = await send(ingress.url, path, { method: "GET" });
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain("ingress_http_requests_total");
+  }
+  const logged = ingress.logs.length;
+  expect((await send(ingress.url, "/healthz", { method: "GET" })).body).toEqual({ status: "ok" });
+  expect((await send(ingress.internalUrl, "/healthz", { method: "GET" })).body).toEqual({ status: "ok" });
+  expect(ingress.logs.slice(logged).filter((line) => line.includes("/healthz"))).toEqual([]);
+});
+
 test("/healthz and /readyz answer; other methods on them are 405", async () => {
   expect((await send(ingress.url, "/healthz", { method: "GET" })).body).toEqual({ status: "ok" });
-  const ready = await send(ingress.url, "/readyz", { method: "GET" });
+  const ready = await send(ingress.internalUrl, "/readyz", { method: "GET" });
   expect(ready.status).toBe(200);
   expect(ready.body).toEqual({ status: "ready", checks: { postgres: true, redis: true } });
   const post = await send(ingress.url, "/healthz", { method: "POST", body: {} });

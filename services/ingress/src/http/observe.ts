@@ -56,7 +56,9 @@ export function observe(logger: Logger, metrics: IngressMetrics, webhookRoute: s
       if (c.orgId) line.org_id = c.orgId;
       if (c.action) line.action = c.action;
       if (c.code) line.code = c.code;
-      accessLog.info(line, "request");
+      // Health probes every few seconds would drown the log: debug level only.
+      if (route === "/healthz") accessLog.debug(line, "request");
+      else accessLog.info(line, "request");
     };
     res.on("finish", done);
     res.on("close", done);

@@ -32,7 +32,7 @@ async function expect503(ingress: TestIngress) {
   expect(res.status).toBe(503);
   expect(res.headers["retry-after"]).toMatch(/^[1-9]\d*$/);
   expect(res.body).toEqual({ success: false, error: { code: "service_unavailable", message: expect.any(String) } });
-  const ready = await send(ingress.url, "/readyz", { method: "GET" });
+  const ready = await send(ingress.internalUrl, "/readyz", { method: "GET" });
   expect(ready.status).toBe(503);
   expect(ready.headers["retry-after"]).toBeDefined();
   expect((await send(ingress.url, "/healthz", { method: "GET" })).status).toBe(200);

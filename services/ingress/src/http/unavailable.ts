@@ -1,5 +1,5 @@
 import { ApiError } from "@inbound/contracts";
-import { isDatabaseUnavailable } from "@inbound/db";
+import { BatcherFullError, isDatabaseUnavailable } from "@inbound/db";
 
 export const RETRY_AFTER_SECONDS = 5;
 
@@ -18,18 +18,22 @@ export function isRedisUnavailable(error: unknown): boolean {
   return false;
 }
 
-export function serviceUnavailable(what: "database" | "queue" | "service" = "service"): ApiError {
+export function serviceUnavailable(what: "database" | "queue" | "service" | "busy" = "service"): ApiError {
   const message =
-    what === "database"
-      ? "The database is unavailable. Retry after a few seconds."
-      : what === "queue"
-        ? "The call queue is unavailable; nothing was created. Retry after a few seconds."
-        : "The service is unavailable. Retry after a few seconds.";
+    what === "busy"
+      ? "Too many requests are waiting for the database; nothing was done. Retry after a few seconds."
+      : what === "database"
+        ? "The database is unavailable. Retry after a few seconds."
+        : what === "queue"
+          ? "The call queue is unavailable; nothing was created. Retry after a few seconds."
+          : "The service is unavailable. Retry after a few seconds.";
   return new ApiError("service_unavailable", message, undefined, {}, { "Retry-After": String(RETRY_AFTER_SECONDS) });
 }
 
 /** Maps an infrastructure failure to a 503, or returns null for anything else. */
 export function toUnavailable(error: unknown): ApiError | null {
+  // A full in-memory queue (a flood): refused before anything was done.
+  if (error instanceof BatcherFullError) return serviceUnavailable("busy");
   if (isDatabaseUnavailable(error)) return serviceUnavailable("database");
   if (isRedisUnavailable(error)) return serviceUnavailable("service");
   return null;

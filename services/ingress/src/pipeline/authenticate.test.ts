@@ -293,7 +293,7 @@ describe("signature verification", () => {
     const rows = await suite.db.prisma.signingSecret.findMany({ where: { orgId: org.orgId } });
     expect(rows).toHaveLength(1);
     expect(rows[0]?.encryptedSecret).not.toContain(org.secret.slice(6));
-    expect(box.open(rows[0]?.encryptedSecret as string)).toBe(org.secret);
+    expect(box.open(rows[0]?.encryptedSecret as string, org.orgId)).toBe(org.secret);
   });
 });
 

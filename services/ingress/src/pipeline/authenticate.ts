@@ -7,6 +7,7 @@ import { hashWebhookToken, type SecretBox, verifySignature } from "@inbound/secu
 import type { Redis } from "ioredis";
 import { admit, installAdmitCommand } from "./admit-script";
 import type { OrgCache, OrgEntry } from "./org-cache";
+import type { UnknownTokens } from "./unknown-tokens";
 import { type QuotaState, quotaKey, quotaState, quotaTtlSeconds, quotaWindow } from "./quota";
 
 /** Generated tokens are whk_ + base64url; anything else cannot match and skips the database. */
@@ -22,8 +23,11 @@ type SignatureVerdict =
   | { ok: true; timestamp?: number }
   | { ok: false; reason: "missing_signature" | "stale_timestamp" | "invalid_signature" };
 
-/** Per request: hit, miss, stale (the epoch moved), recheck (a refusal confirmed); stored: a copy cached. */
-export type TokenCacheResult = "hit" | "miss" | "stale" | "recheck" | "stored";
+/**
+ * Per request: hit, miss, stale (the epoch moved), recheck (a cached copy refused the signature: checked
+ * against the epoch), unknown (refused from the unknown-token cache); stored: a copy cached.
+ */
+export type TokenCacheResult = "hit" | "miss" | "stale" | "recheck" | "unknown" | "stored";
 
 export interface AuthenticatorDeps {
   /** The token lookup (findWebhookOrgs on the pg pool, batched). */
@@ -35,8 +39,19 @@ export interface AuthenticatorDeps {
   toleranceSeconds: number;
   clock: () => number;
   cache: OrgCache;
+  /** Tokens Postgres just said it does not know: refused from memory for a few seconds. */
+  unknownTokens: UnknownTokens;
   /** Counts what the cache did for each request (metrics). */
   onCache?: (result: TokenCacheResult) => void;
+}
+
+/**
+ * What identify() learnt before the body was read: the token's hash, and the organisation read from
+ * Postgres when no copy was cached (authenticate() then does not read it again).
+ */
+export interface Identified {
+  tokenHash: string;
+  row?: WebhookOrg;
 }
 
 /** An admitted request, with the epoch its Redis call read (what is read from Postgres after it may be cached under it). */
@@ -58,7 +73,7 @@ export interface Authenticated {
  * replica. A request served from a fresh read caches the organisation in the background.
  */
 export function createAuthenticator(deps: AuthenticatorDeps) {
-  const { toleranceSeconds, cache, redis, redisPrefix, clock } = deps;
+  const { toleranceSeconds, cache, unknownTokens, redis, redisPrefix, clock } = deps;
   const onCache = deps.onCache ?? (() => undefined);
   /** Tokens whose copy is being read for the cache (one read per token at a time). */
   const refreshing = new Set<string>();
@@ -69,11 +84,46 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
   const invalidToken = () =>
     new ApiError("invalid_token", "The webhook token is unknown or was rotated. Use the organisation's current webhook URL.");
 
-  return async function authenticate(token: string, headers: SignatureHeaders, rawBody: Buffer): Promise<Authenticated> {
+  /** Postgres's answer for a token: null (and remembered as unknown for a few seconds) if it has none. */
+  async function lookUp(tokenHash: string): Promise<WebhookOrg | null> {
+    const row = await deps.findOrg(tokenHash);
+    if (!row) unknownTokens.add(tokenHash, clock());
+    return row;
+  }
+
+  /**
+   * Before the body is read: refuses a malformed token or one known to be unknown from memory, and reads an
+   * uncached token's organisation, so a request with an unknown token is refused without reading its body.
+   */
+  async function identify(token: string): Promise<Identified> {
     if (!TOKEN_SHAPE.test(token)) throw invalidToken();
     const tokenHash = hashWebhookToken(token);
+    if (unknownTokens.has(tokenHash, clock())) {
+      onCache("unknown");
+      throw invalidToken();
+    }
+    if (cache.peek(tokenHash, clock())) return { tokenHash };
+    if (cache.enabled) onCache("miss");
+    const row = await lookUp(tokenHash);
+    if (!row) throw invalidToken();
+    return { tokenHash, row };
+  }
+
+  async function authenticate(
+    token: string,
+    headers: SignatureHeaders,
+    rawBody: Buffer,
+    identified?: Identified,
+  ): Promise<Authenticated> {
+    if (!TOKEN_SHAPE.test(token)) throw invalidToken();
+    const tokenHash = identified?.tokenHash ?? hashWebhookToken(token);
+    if (!identified && unknownTokens.has(tokenHash, clock())) {
+      onCache("unknown");
+      throw invalidToken();
+    }
     const cached = cache.get(tokenHash, clock());
-    if (cache.enabled) onCache(cached ? "hit" : "miss");
+    // A miss that identify() read Postgres for was counted there.
+    if (cache.enabled && !identified?.row) onCache(cached ? "hit" : "miss");
     if (cached) {
       const generation = cache.generation;
       const admitted = await admitWith(cached, headers, rawBody);
@@ -81,16 +131,29 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         if (cache.isAging(tokenHash, clock())) refreshInBackground(tokenHash, cached.orgId, admitted.epoch, generation);
         return admitted;
       }
-      // Out of date (the epoch moved), or a refusal that an out-of-date copy may explain (signing just
-      // turned off, a secret just rotated): drop it, and let Postgres decide.
+      // Out of date (the epoch moved, also when it refused the signature): drop it, and let Postgres decide.
       cache.delete(tokenHash);
     }
     const generation = cache.generation;
-    const org = toEntry(await deps.findOrg(tokenHash));
+    const org = toEntry(identified?.row && !cached ? identified.row : await lookUp(tokenHash));
     const admitted = await admitWith(org, headers, rawBody, true);
     if (cache.enabled) refreshInBackground(tokenHash, org.orgId, admitted.epoch, generation);
     return admitted;
-  };
+  }
+
+  return Object.assign(authenticate, { identify });
+
+  /**
+   * True when the organisation's epoch still is the one the copy was read under: nothing it caches has
+   * changed, so what the copy decides is what Postgres would decide. False when it moved or Redis did not say.
+   */
+  async function isCurrent(org: OrgEntry): Promise<boolean> {
+    try {
+      return ((await redis.get(orgEpochKey(redisPrefix, org.orgId))) ?? "0") === org.epoch;
+    } catch {
+      return false;
+    }
+  }
 
   /**
    * Checks the signature and makes the Redis call. With a cached copy (fresh false), returns null when the
@@ -104,7 +167,10 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     if (!check.ok) {
       if (!fresh) {
         onCache("recheck");
-        return null;
+        // A refusal by a copy that is still current is final and keeps the copy: a sender with a bad
+        // signature must not evict the organisation's copy for everyone (sending all its traffic to Postgres).
+        // A copy that is out of date (signing just turned off, a secret just rotated) is dropped instead.
+        if (!(await isCurrent(org))) return null;
       }
       throw signatureError(check.reason, toleranceSeconds);
     }
@@ -169,7 +235,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     };
     for (const { sealed, expiresAtMs } of row.signingSecrets) {
       try {
-        entry.secrets.push({ secret: deps.box.open(sealed), expiresAtMs });
+        entry.secrets.push({ secret: deps.box.open(sealed, row.orgId), expiresAtMs });
       } catch {
         deps.logger.error({ org_id: row.orgId }, "a signing secret cannot be decrypted with SECRETS_KEY");
       }

@@ -64,6 +64,12 @@ export class OrgCache {
     return slot.entry;
   }
 
+  /** Whether a live copy is held, without touching its recency. */
+  peek(tokenHash: string, nowMs: number): boolean {
+    const slot = this.slots.get(tokenHash);
+    return slot !== undefined && slot.expiresAtMs > nowMs;
+  }
+
   set(tokenHash: string, entry: OrgEntry, nowMs: number, generation: number): void {
     if (!this.enabled || entry.epoch === null || generation !== this.generationCounter) return;
     this.slots.delete(tokenHash);

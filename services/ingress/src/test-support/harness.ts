@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import { createAgent, createOrganization, type Database } from "@inbound/db";
 import { createLogger } from "@inbound/logging";
 import { createQueues, createRedis, type Queues } from "@inbound/queue";
@@ -9,7 +9,9 @@ import type { Express } from "express";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { createIngressApp } from "../app";
+import { createOperationalApp, createReadiness } from "../routes/health";
 import { listen } from "../server";
+import { serverTimeouts } from "../server-timeouts";
 
 export interface HttpResponse {
   status: number;
@@ -75,6 +77,10 @@ export interface TestIngress {
   app: Express;
   url: string;
   port: number;
+  /** The internal port's base URL: /healthz, /readyz, /metrics. */
+  internalUrl: string;
+  /** The public HTTP server (its timeouts). */
+  server: Server;
   queues: Queues;
   registry: Registry;
   /** Every log line the app wrote (JSON strings). */
@@ -104,18 +110,31 @@ export async function startIngress(suite: SuiteEnv, options: StartOptions = {}):
   const queues = options.queues ?? (ownQueues as Queues);
   const registry = new Registry();
   const app = createIngressApp({ config, db: options.db ?? suite.db, redis, queues, logger, registry, clock: options.clock });
-  const running = await listen(app, { host: "127.0.0.1", port: 0 });
+  const running = await listen(app, { host: "127.0.0.1", port: 0, timeouts: serverTimeouts(config) });
   const url = `http://127.0.0.1:${running.port}`;
+  // Like main.ts: readiness and metrics on a port of their own.
+  const readiness = createReadiness({ db: options.db ?? suite.db, redis, timeoutMs: config.REDIS_TIMEOUT_MS });
+  const operational = createOperationalApp({
+    readiness,
+    registry,
+    metricsEnabled: config.METRICS_ENABLED,
+    draining: () => app.locals.draining === true,
+  });
+  const internal = await listen(operational, { host: "127.0.0.1", port: 0 });
   return {
     app,
     url,
     port: running.port,
+    internalUrl: `http://127.0.0.1:${internal.port}`,
+    server: running.server,
     queues,
     registry,
     logs,
     hook: (token, body, headers = {}) => send(url, `/v1/hooks/${token}`, { body, headers }),
     async close() {
       await running.close(1000);
+      await internal.close(1000);
+      await readiness.close();
       await ownQueues?.close();
       await ownRedis?.quit().catch(() => undefined);
       ownRedis?.disconnect();
@@ -132,7 +151,7 @@ async function connectRedis(url: string, timeoutMs: number): Promise<Redis> {
 
 /** The token cache counters of an ingress (/metrics): hit, miss, stale, recheck, stored. */
 export async function tokenCacheCounts(ingress: TestIngress): Promise<Record<string, number>> {
-  const text = (await send(ingress.url, "/metrics", { method: "GET" })).text;
+  const text = (await send(ingress.internalUrl, "/metrics", { method: "GET" })).text;
   const counts: Record<string, number> = {};
   for (const m of text.matchAll(/^ingress_token_cache_total\{result="(\w+)"\} (\d+)$/gm)) counts[m[1] as string] = Number(m[2]);
   return counts;
