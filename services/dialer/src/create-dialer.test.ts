@@ -182,7 +182,9 @@ describe("with the dialer running", () => {
           expect(await dialsOf(suite.db.prisma, callId)).toBe(0);
         } else {
           expect(res.status).toBe(409);
-          expect(res.body.error).toMatchObject({ code: "call_not_cancelable", status: "dialing" });
+          // The status the cancel found once the claim let go: dialing, or later if the dialer was quicker.
+          expect(res.body.error).toMatchObject({ code: "call_not_cancelable" });
+          expect(["dialing", "ringing", "no_answer"]).toContain(res.body.error.status);
           expect(await callStatus(suite.db.prisma, callId)).toBe("no_answer");
           expect(await dialsOf(suite.db.prisma, callId)).toBe(1);
         }

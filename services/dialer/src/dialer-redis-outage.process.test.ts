@@ -87,11 +87,11 @@ test(`Redis unreachable past JOB_LOCK_MS while ${CALLS} calls are live: every jo
       const jobs = await Promise.all(ids.map((id) => queues.calls.getJob(id)));
       return jobs.every((job) => (job?.stalledCounter ?? 0) >= 1);
     },
-    30_000,
+    60_000,
     200,
   );
   // Each redelivered job found its call followed by a live dialer and left it alone.
-  await until(async () => loggedIds("dial job redelivered while a live dialer follows its call", "callId").size === CALLS, 30_000, 200);
+  await until(async () => loggedIds("dial job redelivered while a live dialer follows its call", "callId").size === CALLS, 60_000, 200);
 
   const ended = await until(
     async () => {
