@@ -8,7 +8,7 @@ import { runSql, type SqlClient } from "../calls/run-sql";
  * endpoint or message behaves exactly like a missing one (null / 0). Validation is the caller's
  * (packages/webhooks' use cases).
  */
-export interface EndpointView {
+export type EndpointView = {
   id: string;
   org_id: string;
   url: string;
@@ -19,7 +19,7 @@ export interface EndpointView {
   disabled_at: string | null;
   failing_since: string | null;
   created_at: string;
-}
+};
 
 const ENDPOINT_COLUMNS = `e.id, e.org_id, e.url, e.description, e.event_types, e.enabled, e.disabled_reason,
   e.disabled_at, e.failing_since, e.created_at`;
@@ -181,7 +181,7 @@ export async function insertTestMessage(
   return rows[0] ?? null;
 }
 
-export interface MessageView {
+export type MessageView = {
   id: string;
   event_id: string;
   endpoint_id: string;
@@ -194,9 +194,9 @@ export interface MessageView {
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
-}
+};
 
-export interface AttemptView {
+export type AttemptView = {
   at: string;
   message_id: string;
   endpoint_id: string;
@@ -207,7 +207,7 @@ export interface AttemptView {
   status_code: number | null;
   latency_ms: number;
   error: string | null;
-}
+};
 
 /** The delivery log of an endpoint (or of one message), newest first. */
 export async function listAttempts(
