@@ -99,6 +99,32 @@ const schema = z.object({
   SIM_NO_ANSWER_MS: int(3000),
   ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   METRICS_ENABLED: bool(true),
+  /** Status webhooks (SPEC §6): delivery jobs in flight per process. */
+  WEBHOOK_CONCURRENCY: int(100, 1),
+  /** Messages of one endpoint in flight at once, across all processes: a slow endpoint holds no more slots. */
+  WEBHOOK_ENDPOINT_CONCURRENCY: int(10, 1),
+  /** An attempt not answered 2xx within this is a failure. */
+  WEBHOOK_TIMEOUT_MS: int(15_000, 100),
+  /** Delay before each attempt, comma-separated ms: the first is the first attempt's (0: at once). */
+  WEBHOOK_RETRY_SCHEDULE_MS: z
+    .string()
+    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, "must be comma-separated whole milliseconds, e.g. 0,5000,300000")
+    .default("0,5000,300000,1800000,7200000,18000000,36000000,36000000")
+    .transform((v) => v.split(",").map((n) => Number(n.trim()))),
+  /** An endpoint failing every attempt for this long is disabled (reason `failing`). */
+  WEBHOOK_DISABLE_AFTER_MS: int(5 * 24 * 3600 * 1000, 1),
+  /** How often the relay hands committed, due messages to delivery jobs. */
+  WEBHOOK_RELAY_INTERVAL_MS: int(250, 10),
+  /** A message handed to a job and not finished within this (job lost, process killed) is handed over again. */
+  WEBHOOK_LEASE_MS: int(60_000, 100),
+  /** Delivery log and finished messages are kept this many days. */
+  WEBHOOK_RETENTION_DAYS: int(30, 1),
+  /** Development only: allow http:// and loopback endpoint URLs (never private or metadata addresses). */
+  WEBHOOK_ALLOW_INSECURE: bool(false),
+  /** Run the delivery worker and relay inside each dialer (set false when running `pnpm start:webhooks` apart). */
+  WEBHOOK_WORKER_IN_DIALER: bool(true),
+  WEBHOOKS_HOST: z.string().default("0.0.0.0"),
+  WEBHOOKS_PORT: int(3002),
   /** Folder of the SQL migrations; the default finds prisma/migrations from the source tree and from the bundle. */
   MIGRATIONS_DIR: z.string().min(1).optional(),
 });
@@ -139,6 +165,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError([{ variable: "HTTP_HEADERS_TIMEOUT_MS", message: "must not be larger than HTTP_REQUEST_TIMEOUT_MS" }]);
+  }
+  if (config.WEBHOOK_LEASE_MS <= config.WEBHOOK_TIMEOUT_MS) {
+    throw new ConfigError([{ variable: "WEBHOOK_LEASE_MS", message: "must be longer than WEBHOOK_TIMEOUT_MS" }]);
+  }
+  if (config.NODE_ENV === "production" && config.WEBHOOK_ALLOW_INSECURE) {
+    throw new ConfigError([{ variable: "WEBHOOK_ALLOW_INSECURE", message: "must not be true in production" }]);
   }
   return config;
 }

@@ -3,3 +3,4 @@ export * from "./errors";
 export * from "./webhook-schemas";
 export * from "./validate-webhook";
 export * from "./ids";
+export * from "./webhook-events";

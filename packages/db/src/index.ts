@@ -14,3 +14,4 @@ export * from "./ingress/idempotency";
 export * from "./dialer";
 export * from "./calls/run-sql";
 export * from "./batching/create-batcher";
+export * from "./webhooks";

@@ -4,6 +4,7 @@ import type { Config } from "@inbound/config";
 import { createDatabase, type Database, pruneDialers, retireDialer } from "@inbound/db";
 import type { Logger } from "@inbound/logging";
 import { CALL_QUEUE, type CallJob, createQueues, createRedis, PURGE_QUEUE, type PurgeJob, type Queues } from "@inbound/queue";
+import { createWebhookWorker } from "@inbound/webhooks";
 import { DelayedError, type Job, Worker } from "bullmq";
 import { createCallStore } from "./call-store";
 import { type DialerContext, perCallLogger } from "./context";
@@ -193,6 +194,10 @@ export function createDialer(deps: DialerDeps): Dialer {
     purgeMaxAttempts: config.PURGE_MAX_ATTEMPTS,
   });
   let reconcileLoop: ReturnType<typeof startReconcilerLoop> | undefined;
+  // Status-webhook delivery (relay, worker on its own queue, sweeper) runs here unless ops run it apart.
+  const webhooks = config.WEBHOOK_WORKER_IN_DIALER
+    ? createWebhookWorker({ config, logger, sql: database.pool, workerRedis, clientRedis, registry: metrics.registry })
+    : undefined;
 
   const withTimeout = <T>(promise: Promise<T>, ms: number) =>
     Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), ms).unref())]);
@@ -233,6 +238,7 @@ export function createDialer(deps: DialerDeps): Dialer {
       await Promise.all([callWorker.waitUntilReady(), purgeWorker.waitUntilReady()]);
       if (stopping) throw new Error("dialer stopped while starting");
       reconcileLoop = startReconcilerLoop(reconciler, config.RECONCILE_INTERVAL_MS);
+      await webhooks?.start();
       const port = (server.address() as AddressInfo).port;
       logger.info({ port, concurrency: config.DIALER_CONCURRENCY, provider: provider.name, dialerId }, "dialer ready");
       return { port };
@@ -244,7 +250,7 @@ export function createDialer(deps: DialerDeps): Dialer {
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
         const untilDeadline = () => Math.max(0, deadline - Date.now());
         // BullMQ stops fetching at once; its close resolves once the running jobs' results are in Redis.
-        const closing = Promise.allSettled([callWorker.close(), purgeWorker.close()]);
+        const closing = Promise.allSettled([callWorker.close(), purgeWorker.close(), webhooks?.stop()]);
         await within(reconcileLoop?.stop() ?? Promise.resolve(), untilDeadline());
         const jobsDone = () => Promise.allSettled([...inFlight]);
         if (!(await within(jobsDone(), untilDeadline()))) {

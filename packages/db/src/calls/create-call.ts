@@ -1,3 +1,4 @@
+import { outboxCtes } from "../webhooks/outbox-sql";
 import { runSql, type SqlClient } from "./run-sql";
 
 export interface CreateCallInput {
@@ -71,7 +72,9 @@ const CREATE_QUEUED_CALLS = `
       call_id = t.call_id
     FROM taken t
     WHERE t.idem_key IS NOT NULL AND r.org_id = t.org_id AND r.key = t.idem_key AND r.owner = t.idem_owner
-  )
+  ), ${outboxCtes(`SELECT t.call_id, t.org_id, t.agent_id, 'queued' AS status, NULL::text AS previous_status, 0 AS attempt,
+      NULL::text AS end_reason, NULL::int AS duration_seconds, 1 AS sequence
+    FROM created c JOIN taken t ON t.call_id = c.id`)}
   SELECT i.ord, t.ord IS NOT NULL AS created, c.ord IS NOT NULL AS claim_held, v.ord IS NOT NULL AS agent_exists,
     COALESCE(d.credits, o.credits) AS balance
   FROM input i
@@ -104,7 +107,7 @@ function toRow(input: CreateCallInput, ord: number) {
 /**
  * ONE statement for a whole batch of creates, of one or several organisations: each call is created only if
  * its agent is its organisation's own and the organisation can pay for it (in the batch's order), with its
- * debit, its first event and (when keyed, and only while its Idempotency-Key claim is still held) its stored 201. Every organisation row is locked once per batch,
+ * debit, its first event, its `call.queued` status-webhook messages, and (when keyed, and only while its Idempotency-Key claim is still held) its stored 201. Every organisation row is locked once per batch,
  * so concurrent creates of one organisation cost one row lock, one update and one commit per batch, not
  * per call; credits never go negative. Results come back in the order of the inputs.
  */

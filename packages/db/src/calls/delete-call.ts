@@ -1,4 +1,5 @@
 import { type CallStatus, TERMINAL_STATUSES } from "@inbound/contracts";
+import { EVENTS_SO_FAR, outboxCtes } from "../webhooks/outbox-sql";
 import { runSql, type SqlClient } from "./run-sql";
 
 export type DeleteCallResult =
@@ -23,7 +24,9 @@ const ERASE_CALL = `
   ), audit AS (
     INSERT INTO call_deletions (call_id, org_id, request_id, database_erased_at, provider_call_id)
     SELECT id, org_id, $3::text, now(), provider_call_id FROM erased
-  )
+  ), ${outboxCtes(`SELECT x.id AS call_id, x.org_id, c.agent_id, 'deleted' AS status, c.status::text AS previous_status,
+      c.attempts AS attempt, c.end_reason, e.duration_seconds, ${EVENTS_SO_FAR("x.id")} + 1 AS sequence
+    FROM erased x JOIN calls c ON c.id = x.id LEFT JOIN engagements e ON e.call_id = x.id`)}
   SELECT
     EXISTS (SELECT 1 FROM erased) AS deleted,
     (SELECT provider_call_id FROM erased) AS provider_call_id,
@@ -35,8 +38,8 @@ const ERASE_CALL = `
 /**
  * Erases a finished, connected call in ONE statement: contact fields, additional_info and the caller's
  * X-Request-Id nulled, deleted_at set, the engagement (transcript, recording metadata) and the
- * idempotency record of its create deleted, and a PII-free call_deletions audit row
- * written. The provider-side purge is the dialer's job (a purge job, then provider_purged_at).
+ * idempotency record of its create deleted, a PII-free call_deletions audit row and the
+ * `call.deleted` status-webhook messages written. The provider-side purge is the dialer's job (a purge job, then provider_purged_at).
  */
 export async function eraseCall(
   client: SqlClient,

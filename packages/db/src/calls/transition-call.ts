@@ -1,4 +1,5 @@
 import { CALL_STATUSES, type CallStatus, canTransition, refundsCredits, STATUS_TIMESTAMP_COLUMN } from "@inbound/contracts";
+import { EVENTS_SO_FAR, outboxCtes } from "../webhooks/outbox-sql";
 import { runSql, type SqlClient } from "./run-sql";
 
 export interface TransitionRequest {
@@ -98,7 +99,10 @@ export const TRANSITIONS_WITH = `WITH input AS (
     WHERE i.engagement
     ON CONFLICT (call_id) DO NOTHING
     RETURNING call_id
-  )`;
+  ), ${outboxCtes(`SELECT m.id AS call_id, m.org_id, c.agent_id, i.to_status::text AS status,
+      i.from_status::text AS previous_status, m.attempts AS attempt, COALESCE(i.end_reason, c.end_reason) AS end_reason,
+      i.duration_seconds, ${EVENTS_SO_FAR("m.id")} + 1 AS sequence
+    FROM moved m JOIN input i ON i.ord = m.ord JOIN calls c ON c.id = m.id`)}`;
 
 /** Throws on a move the state machine does not allow (a programming error). */
 export function assertTransition(request: Pick<TransitionRequest, "from" | "to">): void {

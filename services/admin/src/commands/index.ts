@@ -3,6 +3,7 @@ import { agentCommands } from "./agent";
 import { callCommands } from "./call";
 import { creditsCommands } from "./credits";
 import { demoCommands } from "./demo";
+import { endpointCommands } from "./endpoint";
 import { orgCommands } from "./org";
 import { quotaCommands } from "./quota";
 import { signingCommands } from "./signing";
@@ -17,5 +18,6 @@ export const COMMANDS: readonly Command[] = [
   ...creditsCommands,
   ...quotaCommands,
   ...callCommands,
+  ...endpointCommands,
   ...demoCommands,
 ];

@@ -1,0 +1,3 @@
+export * from "./endpoints";
+export * from "./delivery-queries";
+export { outboxCtes } from "./outbox-sql";

@@ -1,0 +1,128 @@
+import { newId, WEBHOOK_CALL_DATA_FIELDS } from "@inbound/contracts";
+import { SecretBox } from "@inbound/security";
+import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
+import { createAgent, createOrganization } from "../admin/organizations";
+import { createQueuedCall } from "../calls/create-call";
+import { eraseCall } from "../calls/delete-call";
+import { transitionCall, transitionCalls } from "../calls/transition-call";
+import { changeEndpoint, insertEndpoint } from "./endpoints";
+
+let suite: SuiteEnv;
+const box = new SecretBox("0".repeat(64));
+
+beforeAll(async () => {
+  suite = await createSuiteEnv();
+});
+afterAll(() => suite.close());
+
+async function org(endpoints: { eventTypes?: string[] }[]) {
+  const orgId = (await createOrganization(suite.db.prisma, { name: "T", credits: 100, dailyQuota: 100 })).org_id;
+  const agentId = (await createAgent(suite.db.prisma, { orgId, name: "A" })).agent_id;
+  const ids: string[] = [];
+  for (const e of endpoints) {
+    const created = await insertEndpoint(suite.db.pool, box, { orgId, url: "https://example.com/hook", eventTypes: e.eventTypes ?? [] });
+    ids.push(created!.endpoint.id);
+  }
+  return { orgId, agentId, endpointIds: ids };
+}
+
+async function create(orgId: string, agentId: string) {
+  const callId = newId("call");
+  const result = await createQueuedCall(suite.db.pool, {
+    callId,
+    orgId,
+    agentId,
+    contactNumber: "+14155552671",
+    contactName: "Ada Lovelace",
+    contactEmail: "ada@example.com",
+    additionalInfo: { secret_note: "vip" },
+    cost: 1,
+  });
+  expect(result).toEqual({ outcome: "created" });
+  return callId;
+}
+
+const messages = (where: string, value: string) =>
+  suite.db.pool
+    .query<{ endpoint_id: string; event_id: string; event_type: string; payload: any; status: string }>(
+      `SELECT endpoint_id, event_id, event_type, payload, status::text FROM webhook_messages WHERE ${where} = $1 ORDER BY created_at, (payload->'data'->>'sequence')::int, endpoint_id`,
+      [value],
+    )
+    .then((r) => r.rows);
+
+test("a whole lifecycle writes one message per event per endpoint, in sequence, with SPEC §6's fields only", async () => {
+  const { orgId, agentId, endpointIds } = await org([{}, {}]);
+  const callId = await create(orgId, agentId);
+  const moves = [
+    { from: "queued", to: "dialing", incrementAttempts: true },
+    { from: "dialing", to: "ringing" },
+    { from: "ringing", to: "in_progress" },
+    { from: "in_progress", to: "completed", endReason: "hangup", engagement: { transcript: "hi", recording: null, durationSeconds: 42 } },
+  ] as const;
+  for (const move of moves) expect((await transitionCall(suite.db.pool, { callId, ...move })).moved).toBe(true);
+  expect((await eraseCall(suite.db.pool, { callId, orgId })).deleted).toBe(true);
+
+  const rows = await messages("call_id", callId);
+  const types = ["call.queued", "call.dialing", "call.ringing", "call.in_progress", "call.completed", "call.deleted"];
+  for (const endpointId of endpointIds) {
+    const mine = rows.filter((r) => r.endpoint_id === endpointId);
+    expect(mine.map((r) => r.event_type)).toEqual(types);
+    expect(mine.map((r) => r.payload.data.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(mine.every((r) => r.status === "pending")).toBe(true);
+  }
+  // One event id per event, shared by the endpoints; distinct across events.
+  const ids = new Set(rows.map((r) => r.event_id));
+  expect(ids.size).toBe(types.length);
+  for (const r of rows) {
+    expect(Object.keys(r.payload).sort()).toEqual(["data", "timestamp", "type"]);
+    expect(Object.keys(r.payload.data).sort()).toEqual([...WEBHOOK_CALL_DATA_FIELDS].sort());
+    expect(JSON.stringify(r.payload)).not.toMatch(/4155552671|Ada|ada@|secret_note|vip|"hi"/);
+    expect(r.payload.data).toMatchObject({ call_id: callId, agent_id: agentId });
+    expect(r.payload.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  }
+  const completed = rows.find((r) => r.event_type === "call.completed")!.payload.data;
+  expect(completed).toEqual({
+    call_id: callId,
+    status: "completed",
+    previous_status: "in_progress",
+    agent_id: agentId,
+    attempt: 1,
+    end_reason: "hangup",
+    duration_seconds: 42,
+    sequence: 5,
+  });
+  expect(rows.find((r) => r.event_type === "call.deleted")!.payload.data).toMatchObject({
+    status: "deleted",
+    previous_status: "completed",
+    duration_seconds: 42,
+  });
+});
+
+test("cancel writes call.canceled; a move that does not happen writes nothing", async () => {
+  const { orgId, agentId } = await org([{}]);
+  const callId = await create(orgId, agentId);
+  await transitionCalls(suite.db.pool, [
+    { callId, orgId, from: "queued", to: "canceled" },
+    { callId, orgId, from: "queued", to: "dialing" },
+  ]);
+  expect((await transitionCall(suite.db.pool, { callId, from: "queued", to: "dialing" })).moved).toBe(false);
+  const rows = await messages("call_id", callId);
+  expect(rows.map((r) => [r.event_type, r.payload.data.sequence, r.payload.data.previous_status])).toEqual([
+    ["call.queued", 1, null],
+    ["call.canceled", 2, "queued"],
+  ]);
+});
+
+test("event-type filters, disabled endpoints and organisations without endpoints", async () => {
+  const { orgId, agentId, endpointIds } = await org([{ eventTypes: ["call.dialing"] }, {}]);
+  await changeEndpoint(suite.db.pool, { endpointId: endpointIds[1]!, enabled: false });
+  const callId = await create(orgId, agentId);
+  await transitionCall(suite.db.pool, { callId, from: "queued", to: "dialing" });
+  const rows = await messages("call_id", callId);
+  expect(rows.map((r) => [r.endpoint_id, r.event_type])).toEqual([[endpointIds[0], "call.dialing"]]);
+
+  const bare = await org([]);
+  const other = await create(bare.orgId, bare.agentId);
+  await transitionCall(suite.db.pool, { callId: other, from: "queued", to: "canceled" });
+  expect(await messages("call_id", other)).toEqual([]);
+});

@@ -1,0 +1,90 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { ConfigError, loadConfig } from "@inbound/config";
+import { createDatabase } from "@inbound/db";
+import { createLogger } from "@inbound/logging";
+import { createRedis } from "@inbound/queue";
+import { createWebhookWorker } from "@inbound/webhooks";
+import { collectDefaultMetrics, Registry } from "prom-client";
+
+/**
+ * `pnpm start:webhooks`: the status-webhook delivery worker alone (relay, delivery jobs, sweeper), for ops
+ * who scale deliveries apart from the dialers (then set WEBHOOK_WORKER_IN_DIALER=false on the dialers).
+ * Any number of replicas: relay passes take turns under an advisory lock and each message is held by one
+ * job at a time. /healthz, /readyz and /metrics on WEBHOOKS_PORT.
+ */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`webhooks: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.LOG_LEVEL, name: "webhooks" });
+  const database = createDatabase({
+    url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    timeoutMs: config.DATABASE_TIMEOUT_MS,
+    applicationName: "webhooks",
+  });
+  const workerRedis = createRedis({ url: config.REDIS_URL, timeoutMs: config.REDIS_TIMEOUT_MS, role: "worker", name: "webhooks-worker" });
+  const clientRedis = createRedis({ url: config.REDIS_URL, timeoutMs: config.REDIS_TIMEOUT_MS, role: "client", name: "webhooks" });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const webhooks = createWebhookWorker({ config, logger, sql: database.pool, workerRedis, clientRedis, registry });
+
+  let stopping = false;
+  const server = http.createServer((req, res) => {
+    if (req.url === "/healthz") return void res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+    if (req.url === "/readyz") {
+      void Promise.all([
+        database.pool.query("SELECT 1").then(
+          () => true,
+          () => false,
+        ),
+        clientRedis.ping().then(
+          () => true,
+          () => false,
+        ),
+      ]).then(([postgres, redis]) => {
+        const ready = postgres && redis && !stopping && webhooks.worker.isRunning();
+        res.writeHead(ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ postgres, redis, stopping }));
+      });
+      return;
+    }
+    if (req.url === "/metrics" && config.METRICS_ENABLED) {
+      void registry.metrics().then((text) => res.writeHead(200, { "content-type": registry.contentType }).end(text));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+
+  const stop = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, "webhooks stopping");
+    setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS + 2000).unref();
+    // Attempts in flight finish (each bounded by WEBHOOK_TIMEOUT_MS); an unfinished one is handed over after its lease.
+    await Promise.race([webhooks.stop(), new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_TIMEOUT_MS).unref())]);
+    server.close();
+    await Promise.allSettled([workerRedis.quit(), clientRedis.quit(), database.close()]);
+    logger.info("webhooks stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+
+  server.listen(config.WEBHOOKS_PORT, config.WEBHOOKS_HOST);
+  await new Promise((resolve) => server.once("listening", resolve));
+  await webhooks.start();
+  logger.info({ port: (server.address() as AddressInfo).port, concurrency: config.WEBHOOK_CONCURRENCY }, "webhooks ready");
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`webhooks: failed to start: ${(error as Error)?.message ?? String(error)}\n`);
+  process.exit(1);
+});
