@@ -3,3 +3,5 @@ export * from "./errors";
 export * from "./webhook-schemas";
 export * from "./validate-webhook";
 export * from "./ids";
+export * from "./provider-event";
+export * from "./twilio-status";
