@@ -11,7 +11,7 @@ import { type Heartbeat, newDialerId, startHeartbeat } from "./heartbeat";
 import { createProbeServer } from "./http/server";
 import { createDialerMetrics, type DialerMetrics } from "./metrics";
 import type { TelephonyProvider } from "./telephony/provider";
-import { SimulatedProvider } from "./telephony/simulated-provider";
+import { createProvider } from "./telephony/create-provider";
 import { dialCall } from "./use-cases/dial-call";
 import { errorCode } from "./errors/error-code";
 import { purgeCall } from "./use-cases/purge-call";
@@ -72,11 +72,8 @@ export function createDialer(deps: DialerDeps): Dialer {
     });
   const provider =
     deps.provider ??
-    new SimulatedProvider(
-      database.pool,
-      { ringMs: config.SIM_RING_MS, talkMs: config.SIM_TALK_MS, noAnswerMs: config.SIM_NO_ANSWER_MS, tickMs: config.SIM_TICK_MS },
-      {},
-      (error) => logger.warn({ err: errorCode(error) }, "simulated provider clock: round failed; retrying"),
+    createProvider(config, database.pool, (error) =>
+      logger.warn({ err: errorCode(error) }, "simulated provider clock: round failed; retrying"),
     );
   // Workers block on Redis and must retry forever; probes, metrics and the reconciler fail fast instead.
   const workerRedis = createRedis({

@@ -6,6 +6,7 @@ import { observe } from "./http/observe";
 import { createIngressMetrics } from "./metrics";
 import { requireJson, readRawBody } from "./pipeline/read-body";
 import { mountOperationalRoutes } from "./routes/health";
+import { mountProviderCallbacks } from "./routes/provider-callback";
 import { webhookHandler } from "./routes/webhook";
 
 export const WEBHOOK_ROUTE = "/v1/hooks/:token";
@@ -25,6 +26,14 @@ export function createIngressApp(deps: IngressDeps): Express {
   app.use(observe(deps.logger, metrics, WEBHOOK_ROUTE));
   app.post(WEBHOOK_ROUTE, requireJson, readRawBody(limit), webhookHandler({ ...deps, clock }, metrics));
   app.all(WEBHOOK_ROUTE, methodNotAllowed("POST"));
+  if (deps.config.TWILIO_AUTH_TOKEN) {
+    mountProviderCallbacks(app, {
+      sql: deps.db.pool,
+      logger: deps.logger,
+      publicBaseUrl: deps.config.PUBLIC_BASE_URL,
+      twilioAuthToken: deps.config.TWILIO_AUTH_TOKEN,
+    });
+  }
   mountOperationalRoutes(app, { db: deps.db, redis: deps.redis, registry, timeoutMs: deps.config.REDIS_TIMEOUT_MS });
   app.use(notFound);
   app.use(errorHandler(deps.logger, limit));
