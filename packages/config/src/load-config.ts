@@ -93,10 +93,28 @@ const schema = z.object({
   RECONCILE_INTERVAL_MS: int(10_000, 50),
   RECONCILE_AFTER_MS: int(30_000, 0),
   PURGE_MAX_ATTEMPTS: int(10, 1),
-  TELEPHONY_PROVIDER: z.enum(["simulated"]).default("simulated"),
+  TELEPHONY_PROVIDER: z.enum(["simulated", "twilio"]).default("simulated"),
   SIM_RING_MS: int(1500),
   SIM_TALK_MS: int(4000),
   SIM_NO_ANSWER_MS: int(3000),
+  /** How often the simulated provider's clock (in every dialer) looks for due events when it found none. */
+  SIM_TICK_MS: int(100, 5),
+  /** How often a dialer looks for recorded provider events to apply when it found less than a batch. */
+  PROVIDER_EVENT_POLL_MS: int(100, 5),
+  /** A live call still up this long after it was first dialled is hung up and ended failed/call_timeout. */
+  CALL_MAX_DURATION_MS: int(4 * 3600 * 1000, 1000),
+  /** Twilio (TELEPHONY_PROVIDER=twilio): all three are required together; the ingress verifies callbacks with the token. */
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, "must be AC followed by 32 hex digits")
+    .optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  TWILIO_FROM_NUMBER: z
+    .string()
+    .regex(/^\+[1-9][0-9]{6,14}$/, "must be an E.164 number")
+    .optional(),
+  /** Tests only: where the twilio library's REST requests go instead of api.twilio.com (a local peer). */
+  TWILIO_API_BASE_URL: z.url().optional(),
   ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   METRICS_ENABLED: bool(true),
   /** Status webhooks (SPEC §6): delivery jobs in flight per process. */
@@ -171,6 +189,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (config.NODE_ENV === "production" && config.WEBHOOK_ALLOW_INSECURE) {
     throw new ConfigError([{ variable: "WEBHOOK_ALLOW_INSECURE", message: "must not be true in production" }]);
+  }
+  const twilio = {
+    TWILIO_ACCOUNT_SID: config.TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: config.TWILIO_AUTH_TOKEN,
+    TWILIO_FROM_NUMBER: config.TWILIO_FROM_NUMBER,
+  };
+  const missing = Object.entries(twilio)
+    .filter(([, value]) => value === undefined)
+    .map(([variable]) => variable);
+  if (missing.length > 0 && (missing.length < 3 || config.TELEPHONY_PROVIDER === "twilio")) {
+    // Half a Twilio configuration is a mistake, never a default: refuse to start, naming what is missing.
+    throw new ConfigError(
+      missing.map((variable) => ({
+        variable,
+        message: "is required with the other TWILIO_* variables and TELEPHONY_PROVIDER=twilio",
+      })),
+    );
   }
   return config;
 }

@@ -26,6 +26,9 @@ export type CallStatus = (typeof CALL_STATUSES)[number];
 
 export const TERMINAL_STATUSES: ReadonlySet<CallStatus> = new Set(["completed", "no_answer", "busy", "failed", "canceled"]);
 
+/** A call placed (or being placed) at the provider and not ended: its progress comes as provider events. */
+export const LIVE_STATUSES: ReadonlySet<CallStatus> = new Set(["dialing", "ringing", "in_progress"]);
+
 const TRANSITIONS: Readonly<Record<CallStatus, readonly CallStatus[]>> = {
   queued: ["dialing", "canceled"],
   dialing: ["ringing", "failed"],
@@ -44,6 +47,37 @@ export function canTransition(from: CallStatus, to: CallStatus): boolean {
 
 export function isTerminal(status: CallStatus): boolean {
   return TERMINAL_STATUSES.has(status);
+}
+
+export function isLive(status: CallStatus): boolean {
+  return LIVE_STATUSES.has(status);
+}
+
+/**
+ * The moves that take a call from `from` to `to` through the state machine, shortest first (e.g. dialing →
+ * completed is [ringing, in_progress, completed]); [] when the call is already there; null when `to` cannot
+ * be reached any more (the call is past it, or ended otherwise). A provider event names where the call now
+ * is; applying it walks this path one conditional move at a time, so an event that comes twice, late, or
+ * before the one it follows is harmless.
+ */
+export function forwardPath(from: CallStatus, to: CallStatus): CallStatus[] | null {
+  if (from === to) return [];
+  const previous = new Map<CallStatus, CallStatus>();
+  const frontier: CallStatus[] = [from];
+  while (frontier.length > 0) {
+    const at = frontier.shift() as CallStatus;
+    for (const next of TRANSITIONS[at]) {
+      if (next === from || previous.has(next)) continue;
+      previous.set(next, at);
+      if (next === to) {
+        const path: CallStatus[] = [to];
+        for (let step = at; step !== from; step = previous.get(step) as CallStatus) path.unshift(step);
+        return path;
+      }
+      frontier.push(next);
+    }
+  }
+  return null;
 }
 
 /** A call that ends without ever being answered gives its credits back. */

@@ -4,3 +4,5 @@ export * from "./webhook-schemas";
 export * from "./validate-webhook";
 export * from "./ids";
 export * from "./webhook-events";
+export * from "./provider-event";
+export * from "./twilio-status";

@@ -49,6 +49,8 @@ export async function createSuiteEnv(overrides: Record<string, string> = {}): Pr
     SIM_RING_MS: "5",
     SIM_TALK_MS: "10",
     SIM_NO_ANSWER_MS: "10",
+    SIM_TICK_MS: "10",
+    PROVIDER_EVENT_POLL_MS: "10",
     DIAL_BACKOFF_MS: "20",
     RECONCILE_INTERVAL_MS: "200",
     RECONCILE_AFTER_MS: "500",

@@ -16,7 +16,8 @@ export interface DialerContext {
   /** For the per-call lines (see perCallLogger). */
   callLog: Logger;
   metrics: DialerMetrics;
-  dial: { maxAttempts: number; backoffMs: number };
+  /** Retries of transient provider errors; the longest a call may stay live (CALL_MAX_DURATION_MS). */
+  dial: { maxAttempts: number; backoffMs: number; maxCallMs: number };
   liveness: DialerLiveness;
 }
 
@@ -26,7 +27,7 @@ export interface DialerLiveness {
   dialerId: string;
   /** A dialer whose heartbeat is older than this is dead (DIALER_DEAD_AFTER_MS). */
   deadAfterMs: number;
-  /** Calls whose attempt a job handler of this process is following right now. */
+  /** Calls whose attempt a job handler of this process is placing right now. */
   following: Set<string>;
 }
 

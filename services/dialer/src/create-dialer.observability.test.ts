@@ -90,9 +90,9 @@ test("/metrics after calls end: calls by terminal state, job processing time, qu
   expect(m.value("dialer_calls_ended_total", { status: "failed" })).toBe(0); // exported before the first one
   expect(m.find("dialer_calls_ended_total", { status: "canceled" })).toEqual([]); // the ingress cancels, not the dialer
 
-  expect(m.value("dialer_job_duration_seconds_count", { queue: "calls", result: "ended" })).toBe(3);
-  expect(m.value("dialer_job_duration_seconds_sum", { queue: "calls", result: "ended" })).toBeGreaterThan(0);
-  expect(m.value("dialer_job_duration_seconds_bucket", { queue: "calls", result: "ended", le: "+Inf" })).toBe(3);
+  expect(m.value("dialer_job_duration_seconds_count", { queue: "calls", result: "placed" })).toBe(3);
+  expect(m.value("dialer_job_duration_seconds_sum", { queue: "calls", result: "placed" })).toBeGreaterThan(0);
+  expect(m.value("dialer_job_duration_seconds_bucket", { queue: "calls", result: "placed", le: "+Inf" })).toBe(3);
 
   for (const queue of ["calls", "purges"])
     for (const state of ["waiting", "active", "delayed", "failed"])

@@ -12,10 +12,11 @@ import { type Heartbeat, newDialerId, startHeartbeat } from "./heartbeat";
 import { createProbeServer } from "./http/server";
 import { createDialerMetrics, type DialerMetrics } from "./metrics";
 import type { TelephonyProvider } from "./telephony/provider";
-import { SimulatedProvider } from "./telephony/simulated-provider";
+import { createProvider } from "./telephony/create-provider";
 import { dialCall } from "./use-cases/dial-call";
-import { errorCode } from "./use-cases/end-lost-call";
+import { errorCode } from "./errors/error-code";
 import { purgeCall } from "./use-cases/purge-call";
+import { createProviderEventPump, startProviderEventPump } from "./use-cases/provider-event-pump";
 import { createReconciler, startReconcilerLoop } from "./use-cases/reconcile";
 
 export interface DialerDeps {
@@ -31,10 +32,11 @@ export interface Dialer {
   /** Starts the workers, the reconciler and the probe server; resolves once jobs are being taken. */
   start(): Promise<{ port: number }>;
   /**
-   * Graceful stop: take no new jobs; let in-flight calls finish until SHUTDOWN_TIMEOUT_MS, then end the
-   * rest consistently (hung up, failed/dialer_shutdown); close everything it opened. Always settles within
+   * Graceful stop: take no new jobs; stop applying provider events and the simulated provider's clock (the
+   * calls live on at the provider; other dialers carry them on); let placements in flight finish until
+   * SHUTDOWN_TIMEOUT_MS, then abort them; close everything it opened. Always settles within
    * SHUTDOWN_TIMEOUT_MS + SHUTDOWN_GRACE_MS, whatever Redis and Postgres do; `clean` is false when a job
-   * had to be left running (its call is then ended by another dialer once its lock expires).
+   * had to be left running (its call is then re-attached by another dialer).
    */
   stop(): Promise<StopReport>;
   readonly metrics: DialerMetrics;
@@ -71,11 +73,9 @@ export function createDialer(deps: DialerDeps): Dialer {
     });
   const provider =
     deps.provider ??
-    new SimulatedProvider(database.pool, {
-      ringMs: config.SIM_RING_MS,
-      talkMs: config.SIM_TALK_MS,
-      noAnswerMs: config.SIM_NO_ANSWER_MS,
-    });
+    createProvider(config, database.pool, (error) =>
+      logger.warn({ err: errorCode(error) }, "simulated provider clock: round failed; retrying"),
+    );
   // Workers block on Redis and must retry forever; probes, metrics and the reconciler fail fast instead.
   const workerRedis = createRedis({
     url: config.REDIS_URL,
@@ -101,7 +101,7 @@ export function createDialer(deps: DialerDeps): Dialer {
     logger,
     callLog: perCallLogger(logger),
     metrics,
-    dial: { maxAttempts: config.DIAL_MAX_ATTEMPTS, backoffMs: config.DIAL_BACKOFF_MS },
+    dial: { maxAttempts: config.DIAL_MAX_ATTEMPTS, backoffMs: config.DIAL_BACKOFF_MS, maxCallMs: config.CALL_MAX_DURATION_MS },
     liveness: { dialerId, deadAfterMs: config.DIALER_DEAD_AFTER_MS, following: new Set() },
   };
   let heartbeat: Heartbeat | undefined;
@@ -198,6 +198,8 @@ export function createDialer(deps: DialerDeps): Dialer {
   const webhooks = config.WEBHOOK_WORKER_IN_DIALER
     ? createWebhookWorker({ config, logger, sql: database.pool, workerRedis, clientRedis, registry: metrics.registry })
     : undefined;
+  const eventPump = createProviderEventPump(context, { pollMs: config.PROVIDER_EVENT_POLL_MS });
+  let eventLoop: ReturnType<typeof startProviderEventPump> | undefined;
 
   const withTimeout = <T>(promise: Promise<T>, ms: number) =>
     Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), ms).unref())]);
@@ -239,6 +241,11 @@ export function createDialer(deps: DialerDeps): Dialer {
       if (stopping) throw new Error("dialer stopped while starting");
       reconcileLoop = startReconcilerLoop(reconciler, config.RECONCILE_INTERVAL_MS);
       await webhooks?.start();
+      // Provider events wait in Postgres, not Redis: they are applied even while Redis is away.
+      eventLoop = startProviderEventPump(eventPump, config.PROVIDER_EVENT_POLL_MS, (error) =>
+        logger.warn({ err: errorCode(error) }, "provider events: round failed; retrying"),
+      );
+      provider.start?.();
       const port = (server.address() as AddressInfo).port;
       logger.info({ port, concurrency: config.DIALER_CONCURRENCY, provider: provider.name, dialerId }, "dialer ready");
       return { port };
@@ -251,12 +258,12 @@ export function createDialer(deps: DialerDeps): Dialer {
         const untilDeadline = () => Math.max(0, deadline - Date.now());
         // BullMQ stops fetching at once; its close resolves once the running jobs' results are in Redis.
         const closing = Promise.allSettled([callWorker.close(), purgeWorker.close(), webhooks?.stop()]);
-        await within(reconcileLoop?.stop() ?? Promise.resolve(), untilDeadline());
+        await within(Promise.allSettled([reconcileLoop?.stop(), eventLoop?.stop(), provider.stop?.()]), untilDeadline());
         const jobsDone = () => Promise.allSettled([...inFlight]);
         if (!(await within(jobsDone(), untilDeadline()))) {
           logger.warn(
             { timeoutMs: config.SHUTDOWN_TIMEOUT_MS, jobsInFlight: inFlight.size },
-            "shutdown deadline reached: hanging up the calls still in flight",
+            "shutdown deadline reached: aborting the placements still in flight",
           );
           shutdown.abort("dialer_shutdown");
           await within(jobsDone(), ABORT_GRACE_MS);

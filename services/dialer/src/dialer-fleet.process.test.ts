@@ -1,6 +1,9 @@
 import { createSuiteEnv, type ServiceProcess, startProcess, type SuiteEnv } from "@inbound/testing";
 import { createBody, createTestOrg, startIngress, type TestIngress, type TestOrg } from "../../ingress/src/test-support/harness";
-import { credits, NUMBERS, until } from "./test-support/fixtures";
+import { enqueueCall, createQueues, type Queues } from "@inbound/queue";
+import { eventually } from "@inbound/testing";
+import { Client } from "pg";
+import { credits, dialsOf, NUMBERS, queueCall, until } from "./test-support/fixtures";
 
 /** Two real dialer processes (`pnpm start:dialer`) sharing one Postgres and one Redis, fed by the real ingress. */
 let suite: SuiteEnv;
@@ -148,3 +151,85 @@ test("100 cancels racing 2 dialers: exactly one terminal state each, at most one
   const completed = calls.filter((c) => c.status === "completed").length;
   expect(await credits(suite.db.prisma, org.orgId)).toBe(before - completed);
 }, 90_000);
+
+/**
+ * The same race forced both ways across the two dialer processes, so that this test fails if either
+ * outcome is handled wrongly (a random race may always fall the same way): the test holds the call's row
+ * lock while a dialer's claim and the ingress' cancel both arrive and block on it in a chosen order (seen
+ * in pg_stat_activity), then lets go; Postgres serves them in that order.
+ */
+test.each(["the claim", "the cancel"] as const)(
+  "a cancel racing a dialer's claim, forced (%s first), 5 times: the first one wins every time",
+  async (first) => {
+    const queues: Queues = createQueues(suite.redis, suite.prefix);
+    const lock = new Client({ connectionString: suite.databaseUrl, application_name: "race-lock" });
+    await lock.connect();
+    const blocked = async (app: string) =>
+      (
+        await suite.db.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = $1`,
+          [app],
+        )
+      ).rows[0]!.n === 1;
+    try {
+      for (let i = 0; i < 5; i++) {
+        const before = await credits(suite.db.prisma, org.orgId);
+        const { callId } = await queueCall(
+          suite.db.prisma,
+          null,
+          { orgId: org.orgId, agentId: org.agentId },
+          {
+            number: NUMBERS.noAnswer,
+            enqueue: false,
+          },
+        );
+        await lock.query("BEGIN");
+        await lock.query("SELECT 1 FROM calls WHERE id = $1 FOR UPDATE", [callId]);
+        const cancel = () => ingress.hook(org.token, { action: "call.cancel", data: { call_id: callId } });
+        const claim = () => enqueueCall(queues, { callId, orgId: org.orgId });
+        let answer: ReturnType<typeof cancel>;
+        if (first === "the claim") {
+          await claim();
+          await eventually(() => blocked("dialer"));
+          answer = cancel();
+          await eventually(() => blocked("inbound-calls"));
+        } else {
+          answer = cancel();
+          await eventually(() => blocked("inbound-calls"));
+          await claim();
+          await eventually(() => blocked("dialer"));
+        }
+        await lock.query("COMMIT");
+        const res = await answer;
+        const [call] = await until(
+          async () => {
+            const rows = await summarize([callId]);
+            return rows.length === 1 && TERMINAL.has(rows[0]!.status) && rows;
+          },
+          30_000,
+          50,
+        );
+        if (first === "the cancel") {
+          expect({ http: res.status, status: call!.status, dials: await dialsOf(suite.db.prisma, callId) }).toEqual({
+            http: 200,
+            status: "canceled",
+            dials: 0,
+          });
+        } else {
+          expect({ http: res.status, status: call!.status, dials: await dialsOf(suite.db.prisma, callId) }).toEqual({
+            http: 409,
+            status: "no_answer",
+            dials: 1,
+          });
+        }
+        expect(call!.terminal_events).toBe(1);
+        expect(await credits(suite.db.prisma, org.orgId)).toBe(before);
+      }
+    } finally {
+      await lock.end();
+      await queues.close();
+    }
+  },
+  90_000,
+);

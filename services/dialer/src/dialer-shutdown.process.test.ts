@@ -72,9 +72,9 @@ test("Redis unreachable from the start: the dialer waits for it, and SIGTERM end
   expect(proc.output()).toContain('"msg":"dialer stopped"');
 }, 60_000);
 
-test("Redis hangs mid-call: past the deadline the call is ended in Postgres and the process exits 0 in time", async () => {
+test("Redis hangs mid-call: SIGTERM exits 0 in time and leaves the call live at the provider; it ends normally later", async () => {
   const redis = await proxy(suite.redisUrl);
-  const proc = dialer({ REDIS_URL: redis.url, SIM_TALK_MS: "600000", SHUTDOWN_TIMEOUT_MS: "1000" });
+  const proc = dialer({ REDIS_URL: redis.url, SIM_TALK_MS: "3000", SHUTDOWN_TIMEOUT_MS: "1000" });
   await proc.waitFor(/"msg":"dialer ready"/, 60_000);
   const { callId } = await queueCall(suite.db.prisma, queues, org, { number: NUMBERS.connects });
   await inState(callId, "in_progress");
@@ -82,32 +82,33 @@ test("Redis hangs mid-call: past the deadline the call is ended in Postgres and 
   const { code, ms } = await terminate(proc);
   expect(code).toBe(0);
   expect(ms).toBeLessThan(1000 + SHUTDOWN_GRACE_MS + PROCESS_MARGIN_MS);
-  expect(await callRow(suite.db.prisma, callId)).toMatchObject({ status: "failed", endReason: "dialer_shutdown" });
+  expect(await callStatus(suite.db.prisma, callId)).toBe("in_progress"); // not ended by a shutdown
   redis.restore();
+  const next = dialer({});
+  await next.waitFor(/"msg":"dialer ready"/, 60_000);
+  await inState(callId, "completed");
+  expect((await terminate(next)).code).toBe(0);
 }, 90_000);
 
-test("Postgres hangs mid-call: the call cannot be ended, so the process leaves it (exit 1) in time; another dialer ends it", async () => {
+test("Postgres hangs mid-call: the process still exits in time; another dialer carries the call on to its normal end", async () => {
   const pg = await proxy(suite.databaseUrl);
   const proc = dialer({
     DATABASE_URL: pg.url,
     DATABASE_TIMEOUT_MS: "60000", // statements hang longer than the shutdown may wait
-    SIM_TALK_MS: "600000",
+    SIM_TALK_MS: "3000",
     SHUTDOWN_TIMEOUT_MS: "500",
   });
   await proc.waitFor(/"msg":"dialer ready"/, 60_000);
   const { callId } = await queueCall(suite.db.prisma, queues, org, { number: NUMBERS.connects });
   await inState(callId, "in_progress");
   pg.freeze();
-  const { code, ms } = await terminate(proc);
-  expect(code).toBe(1);
+  const { ms } = await terminate(proc);
   expect(ms).toBeLessThan(500 + SHUTDOWN_GRACE_MS + PROCESS_MARGIN_MS);
-  expect(proc.output()).toContain("in-flight jobs did not end after the deadline");
   expect(await callStatus(suite.db.prisma, callId)).toBe("in_progress");
 
-  // Its job's lock expires (JOB_LOCK_MS), BullMQ redelivers it, and the next dialer ends the call as lost.
   const survivor = dialer({});
   await survivor.waitFor(/"msg":"dialer ready"/, 60_000);
-  await inState(callId, "failed");
-  expect(await callRow(suite.db.prisma, callId)).toMatchObject({ endReason: "dialer_lost" });
+  await inState(callId, "completed");
+  expect(await callRow(suite.db.prisma, callId)).toMatchObject({ endReason: null, attempts: 1 });
   expect((await terminate(survivor)).code).toBe(0);
 }, 120_000);

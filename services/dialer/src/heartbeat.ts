@@ -2,11 +2,14 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { heartbeatDialer, type SqlClient } from "@inbound/db";
 import type { Logger } from "@inbound/logging";
-import { errorCode } from "./use-cases/end-lost-call";
+import { errorCode } from "./errors/error-code";
 
 /** A dialer process's id: readable (host, pid) and unique per start (a restarted process is a new dialer). */
 export function newDialerId(): string {
-  const host = hostname().replace(/[^A-Za-z0-9.-]/g, "").slice(0, 40) || "host";
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9.-]/g, "")
+      .slice(0, 40) || "host";
   return `dlr_${host}_${process.pid}_${randomBytes(4).toString("hex")}`;
 }
 

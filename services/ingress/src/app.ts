@@ -6,6 +6,7 @@ import { observe } from "./http/observe";
 import { createIngressMetrics } from "./metrics";
 import { requireJson } from "./pipeline/read-body";
 import { mountHealthz } from "./routes/health";
+import { mountProviderCallbacks } from "./routes/provider-callback";
 import { webhookHandler } from "./routes/webhook";
 
 export const WEBHOOK_ROUTE = "/v1/hooks/:token";
@@ -29,6 +30,14 @@ export function createIngressApp(deps: IngressDeps): Express {
   // The token is checked before the body is read: an unknown one never gets its body read.
   app.post(WEBHOOK_ROUTE, requireJson, webhookHandler({ ...deps, clock }, metrics));
   app.all(WEBHOOK_ROUTE, methodNotAllowed("POST"));
+  if (deps.config.TWILIO_AUTH_TOKEN) {
+    mountProviderCallbacks(app, {
+      sql: deps.db.pool,
+      logger: deps.logger,
+      publicBaseUrl: deps.config.PUBLIC_BASE_URL,
+      twilioAuthToken: deps.config.TWILIO_AUTH_TOKEN,
+    });
+  }
   // Only /healthz here: /readyz and /metrics are on the internal port (createOperationalApp).
   mountHealthz(app);
   app.use(notFound);

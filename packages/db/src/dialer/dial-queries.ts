@@ -28,6 +28,8 @@ export interface DialableCall {
   requestId: string | null;
   /** Seconds since the call was answered (null when it never was): the duration of a call lost mid-conversation. */
   secondsSinceAnswered: number | null;
+  /** Seconds since the call was first dialled (null before): against the longest a call may last (CALL_MAX_DURATION_MS). */
+  secondsSinceDialing: number | null;
 }
 
 interface DialableRow {
@@ -45,6 +47,7 @@ interface DialableRow {
   provider_call_id: string | null;
   request_id: string | null;
   seconds_since_answered: number | null;
+  seconds_since_dialing: number | null;
 }
 
 const DIALABLE_COLUMNS = `c.id, c.org_id, c.agent_id, a.name AS agent_name, c.contact_number, c.contact_name,
@@ -66,6 +69,7 @@ function dialable(row: DialableRow): DialableCall {
     providerCallId: row.provider_call_id,
     requestId: row.request_id,
     secondsSinceAnswered: row.seconds_since_answered,
+    secondsSinceDialing: row.seconds_since_dialing,
   };
 }
 
@@ -80,7 +84,8 @@ export async function loadDialableCall(
     `SELECT ${DIALABLE_COLUMNS}, c.status::text AS status, c.attempts,
       c.retry_pending_at IS NOT NULL AS retry_pending,
       GREATEST(0, CEIL(EXTRACT(EPOCH FROM (c.retry_pending_at - now())) * 1000))::int AS retry_due_in_ms,
-      EXTRACT(EPOCH FROM (now() - c.answered_at))::float8 AS seconds_since_answered
+      EXTRACT(EPOCH FROM (now() - c.answered_at))::float8 AS seconds_since_answered,
+      EXTRACT(EPOCH FROM (now() - c.dialing_at))::float8 AS seconds_since_dialing
     FROM calls c JOIN agents a ON a.id = c.agent_id
     WHERE c.id = $1::text AND c.org_id = $2::text AND c.deleted_at IS NULL`,
     [input.callId, input.orgId],
@@ -131,6 +136,7 @@ export async function claimQueuedCalls(client: SqlClient, jobs: readonly ClaimRe
       c.retry_pending_at IS NOT NULL AS retry_pending,
       GREATEST(0, CEIL(EXTRACT(EPOCH FROM (c.retry_pending_at - now())) * 1000))::int AS retry_due_in_ms,
       EXTRACT(EPOCH FROM (now() - c.answered_at))::float8 AS seconds_since_answered,
+      EXTRACT(EPOCH FROM (now() - c.dialing_at))::float8 AS seconds_since_dialing,
       (SELECT row_to_json(m) FROM moved m WHERE m.ord = i.ord) AS moved
     FROM input i
     JOIN calls c ON c.id = i.call_id AND c.org_id = i.org_id AND c.deleted_at IS NULL
@@ -206,4 +212,79 @@ export async function scheduleRetry(
     [input.callId, input.attempts, input.delayMs / 1000, input.detail],
   );
   return rows[0]?.scheduled ?? false;
+}
+
+/**
+ * Records where the provider placed attempts (its call id), any number in one statement: only on a call
+ * still live in that very attempt (a late write never touches a call that moved on to another attempt or
+ * ended). Returns for each whether it applied. Also marks the call as seen now (updated_at).
+ */
+export async function recordPlacements(
+  client: SqlClient,
+  placements: readonly { callId: string; attempt: number; providerCallId: string }[],
+): Promise<boolean[]> {
+  if (placements.length === 0) return [];
+  const rows = await runSql<{ id: string }>(
+    client,
+    "dialer_record_placements",
+    `UPDATE calls c SET provider_call_id = i.provider_call_id, updated_at = now()
+    FROM jsonb_to_recordset($1::jsonb) AS i(call_id text, attempt int, provider_call_id text)
+    WHERE c.id = i.call_id AND c.attempts = i.attempt AND c.deleted_at IS NULL
+      AND c.status IN ('dialing'::call_status, 'ringing'::call_status, 'in_progress'::call_status)
+    RETURNING c.id`,
+    [JSON.stringify(placements.map((p) => ({ call_id: p.callId, attempt: p.attempt, provider_call_id: p.providerCallId })))],
+  );
+  const done = new Set(rows.map((r) => r.id));
+  return placements.map((p) => done.has(p.callId));
+}
+
+/** Where a call stands, for applying a provider event to it: no contact data. */
+export interface CallProgress {
+  id: string;
+  orgId: string;
+  status: CallStatus;
+  attempts: number;
+  retryPending: boolean;
+  providerCallId: string | null;
+  secondsSinceAnswered: number | null;
+}
+
+/** The progress of calls, any number in one statement (missing or deleted calls are left out). */
+export async function loadCallProgress(client: SqlClient, callIds: readonly string[]): Promise<CallProgress[]> {
+  if (callIds.length === 0) return [];
+  const rows = await runSql<{
+    id: string;
+    org_id: string;
+    status: CallStatus;
+    attempts: number;
+    retry_pending: boolean;
+    provider_call_id: string | null;
+    seconds_since_answered: number | null;
+  }>(
+    client,
+    "dialer_load_progress",
+    `SELECT id, org_id, status::text AS status, attempts, retry_pending_at IS NOT NULL AS retry_pending, provider_call_id,
+      EXTRACT(EPOCH FROM (now() - answered_at))::float8 AS seconds_since_answered
+    FROM calls WHERE id = ANY($1::text[]) AND deleted_at IS NULL`,
+    [callIds],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    orgId: r.org_id,
+    status: r.status,
+    attempts: r.attempts,
+    retryPending: r.retry_pending,
+    providerCallId: r.provider_call_id,
+    secondsSinceAnswered: r.seconds_since_answered,
+  }));
+}
+
+/** Marks a live call as looked at now (updated_at), so the reconciler asks its provider again only later. */
+export async function touchLiveCall(client: SqlClient, input: { callId: string; status: CallStatus }): Promise<void> {
+  await runSql(
+    client,
+    "dialer_touch_live_call",
+    `UPDATE calls SET updated_at = now() WHERE id = $1::text AND status = $2::call_status AND deleted_at IS NULL`,
+    [input.callId, input.status],
+  );
 }

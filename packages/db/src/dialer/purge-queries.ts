@@ -54,3 +54,14 @@ export async function recordPurgeAttempt(
   const row = rows[0];
   return row ? { providerAttempts: row.provider_attempts, providerPurgedAt: row.provider_purged_at } : null;
 }
+
+/** Every provider call id a call had (one per attempt that reached the provider), from its provider events. */
+export async function providerCallIdsOf(client: SqlClient, callId: string): Promise<string[]> {
+  const rows = await runSql<{ provider_call_id: string }>(
+    client,
+    "purge_provider_call_ids",
+    `SELECT DISTINCT provider_call_id FROM provider_events WHERE call_id = $1::text AND provider_call_id IS NOT NULL`,
+    [callId],
+  );
+  return rows.map((r) => r.provider_call_id);
+}

@@ -43,14 +43,13 @@ export interface LiveCallRef {
 }
 
 /**
- * Calls in dialing, ringing or in_progress not updated for idleMs that nobody else follows: a retry is
- * pending (nothing is up at the provider), or the owner is missing, silent for more than deadAfterMs
- * (see dialer-liveness.ts), or the asking dialer itself. Calls of a live other dialer never come back, nor
- * the asking dialer's calls listed in `following` (it is on them).
+ * Calls in dialing, ringing or in_progress with no news for idleMs (no provider event applied, no look
+ * at the provider), except the ones the asking process is placing right now (`following`). Such a call
+ * lives at the provider: the reconciler re-attaches to it (asks the provider where it is).
  */
 export async function findIdleLiveCalls(
   client: SqlClient,
-  input: { idleMs: number; limit: number; deadAfterMs: number; dialerId: string; following?: readonly string[] },
+  input: { idleMs: number; limit: number; following?: readonly string[] },
 ): Promise<LiveCallRef[]> {
   const rows = await runSql<{
     id: string;
@@ -66,13 +65,10 @@ export async function findIdleLiveCalls(
     FROM calls c
     WHERE status IN ('dialing'::call_status, 'ringing'::call_status, 'in_progress'::call_status) AND deleted_at IS NULL
       AND updated_at < now() - make_interval(secs => $1::float8)
-      AND (retry_pending_at IS NOT NULL OR owner_dialer_id IS NULL OR owner_dialer_id = $4::text
-        OR NOT EXISTS (SELECT 1 FROM dialers d
-          WHERE d.id = c.owner_dialer_id AND d.heartbeat_at >= now() - make_interval(secs => $3::float8)))
-      AND NOT (id = ANY($5::text[]))
+      AND NOT (id = ANY($3::text[]))
     ORDER BY updated_at
     LIMIT $2::int`,
-    [input.idleMs / 1000, input.limit, input.deadAfterMs / 1000, input.dialerId, input.following ?? []],
+    [input.idleMs / 1000, input.limit, input.following ?? []],
   );
   return rows.map((r) => ({
     id: r.id,

@@ -2,33 +2,57 @@ import { runSql, type SqlClient } from "../calls/run-sql";
 
 /**
  * The simulated telephony provider's own store (simulated_provider_calls): one row per dial attempt,
- * unique per (call, attempt), with its copies of the number, recording URL and transcript.
+ * unique per (call, attempt), with its copies of the number, recording URL and transcript, and its clock:
+ * the events still to come (`script`, [kind, delay ms] pairs), the next one's index (`step`) and when it is
+ * due (`next_event_at`). The clock lives in Postgres, so a call outlives the dialer that placed it: any
+ * process running the simulated provider carries it on (advanceSimulatedDials).
  */
+
+/** One scripted event: its kind (a provider event kind) and its delay after the previous one. */
+export type SimulatedStep = [kind: string, delayMs: number];
 
 export interface SimulatedDialInput {
   providerCallId: string;
   callId: string;
   attempt: number;
   toNumber: string;
+  /** 'dialing' for a call that goes on (its script runs); 'failed' or 'transient_error' for a refused dial. */
+  outcome: string;
+  script: SimulatedStep[];
+  /** The provider's copies, kept until purged (shown only once the call was answered). */
+  transcript: string | null;
+  recordingUrl: string | null;
 }
 
 /**
- * Records dials, any number in one statement; for each, false when its (call, attempt) was placed before
- * (the provider's idempotency key: never ring twice).
+ * Records dials, any number in one statement, each with its clock started; for each, false when its
+ * (call, attempt) was placed before (the provider's idempotency key: never ring twice).
  */
 export async function insertSimulatedDials(client: SqlClient, dials: readonly SimulatedDialInput[]): Promise<boolean[]> {
   if (dials.length === 0) return [];
   const rows = await runSql<{ provider_call_id: string }>(
     client,
     "sim_insert_dials",
-    `INSERT INTO simulated_provider_calls (provider_call_id, call_id, attempt, to_number, outcome)
-    SELECT provider_call_id, call_id, attempt, to_number, 'dialing'
-    FROM jsonb_to_recordset($1::jsonb) AS i(provider_call_id text, call_id text, attempt int, to_number text)
+    `INSERT INTO simulated_provider_calls
+      (provider_call_id, call_id, attempt, to_number, outcome, script, transcript, recording_url, next_event_at)
+    SELECT provider_call_id, call_id, attempt, to_number, outcome, script, transcript, recording_url,
+      CASE WHEN jsonb_array_length(script) > 0 THEN now() + make_interval(secs => (script->0->>1)::float8 / 1000) END
+    FROM jsonb_to_recordset($1::jsonb) AS i(provider_call_id text, call_id text, attempt int, to_number text,
+      outcome text, script jsonb, transcript text, recording_url text)
     ON CONFLICT (call_id, attempt) DO NOTHING
     RETURNING provider_call_id`,
     [
       JSON.stringify(
-        dials.map((d) => ({ provider_call_id: d.providerCallId, call_id: d.callId, attempt: d.attempt, to_number: d.toNumber })),
+        dials.map((d) => ({
+          provider_call_id: d.providerCallId,
+          call_id: d.callId,
+          attempt: d.attempt,
+          to_number: d.toNumber,
+          outcome: d.outcome,
+          script: d.script,
+          transcript: d.transcript,
+          recording_url: d.recordingUrl,
+        })),
       ),
     ],
   );
@@ -36,100 +60,66 @@ export async function insertSimulatedDials(client: SqlClient, dials: readonly Si
   return dials.map((d) => placed.has(d.providerCallId));
 }
 
-export async function insertSimulatedDial(client: SqlClient, dial: SimulatedDialInput): Promise<boolean> {
-  return (await insertSimulatedDials(client, [dial]))[0] ?? false;
-}
-
-export interface SimulatedDialUpdate {
-  providerCallId: string;
-  outcome: string;
-  /** Replaces the stored transcript when given. */
-  transcript?: string;
-  /** Replaces the stored recording URL when given. */
-  recordingUrl?: string;
-}
-
 /**
- * Sets dials' outcomes, any number in one statement (each dial at most once: a later update of it waits its
- * turn). Like a real provider, a call that ended cannot be written to again: an update applies only while
- * the dial is still up (`dialing` or `in_progress`) and not purged, so a hang-up decided by another process
- * (or a purge after it) is never overwritten, and a purged call's transcript or recording never reappears.
- * For each update, true when it applied; false: the dial is over (hung up, ended, purged) or unknown.
+ * The simulated provider's clock, ONE statement: every due dial (up to `limit`, rows another process is
+ * advancing skipped) takes its next scripted step (outcome, answered_at, the next step's due time) and the
+ * step's event is recorded in provider_events, exactly as a real provider's callback is recorded by the
+ * callback route. A dial that was hung up or purged has no due step (its clock stopped). Returns the number
+ * of events emitted.
  */
-export async function updateSimulatedDials(client: SqlClient, updates: readonly SimulatedDialUpdate[]): Promise<boolean[]> {
-  const seen = new Set<string>();
-  const now: number[] = [];
-  const later: number[] = [];
-  for (const [i, u] of updates.entries()) {
-    (seen.has(u.providerCallId) ? later : now).push(i);
-    seen.add(u.providerCallId);
-  }
-  const applied: boolean[] = updates.map(() => false);
-  if (now.length === 0) return applied;
-  const rows = await runSql<{ provider_call_id: string }>(
+export async function advanceSimulatedDials(client: SqlClient, limit: number): Promise<number> {
+  const rows = await runSql<{ n: number }>(
     client,
-    "sim_update_dials",
-    `UPDATE simulated_provider_calls s SET outcome = i.outcome,
-      transcript = COALESCE(i.transcript, s.transcript), recording_url = COALESCE(i.recording_url, s.recording_url)
-    FROM jsonb_to_recordset($1::jsonb) AS i(provider_call_id text, outcome text, transcript text, recording_url text)
-    WHERE s.provider_call_id = i.provider_call_id AND s.outcome IN ('dialing', 'in_progress') AND s.purged_at IS NULL
-    RETURNING s.provider_call_id`,
-    [
-      JSON.stringify(
-        now.map((i) => {
-          const u = updates[i]!;
-          return {
-            provider_call_id: u.providerCallId,
-            outcome: u.outcome,
-            transcript: u.transcript ?? null,
-            recording_url: u.recordingUrl ?? null,
-          };
-        }),
-      ),
-    ],
+    "sim_advance_dials",
+    `WITH due AS (
+      SELECT provider_call_id FROM simulated_provider_calls
+      WHERE next_event_at <= now() AND purged_at IS NULL AND outcome IN ('dialing', 'ringing', 'in_progress')
+      ORDER BY next_event_at LIMIT $1::int FOR UPDATE SKIP LOCKED
+    ), stepped AS (
+      UPDATE simulated_provider_calls s SET
+        step = s.step + 1,
+        outcome = CASE s.script->s.step->>0 WHEN 'answered' THEN 'in_progress' ELSE s.script->s.step->>0 END,
+        answered_at = CASE WHEN s.script->s.step->>0 = 'answered' THEN now() ELSE s.answered_at END,
+        ended_at = CASE WHEN jsonb_array_length(s.script) > s.step + 1 THEN NULL ELSE now() END,
+        next_event_at = CASE WHEN jsonb_array_length(s.script) > s.step + 1
+          THEN now() + make_interval(secs => (s.script->(s.step + 1)->>1)::float8 / 1000) END
+      FROM due WHERE s.provider_call_id = due.provider_call_id
+      RETURNING s.provider_call_id, s.call_id, s.attempt, s.script->(s.step - 1)->>0 AS kind, s.answered_at
+    ), emitted AS (
+      INSERT INTO provider_events (provider, provider_call_id, call_id, attempt, kind, end_reason, duration_seconds)
+      SELECT 'simulated', provider_call_id, call_id, attempt, kind,
+        CASE WHEN kind IN ('busy', 'no_answer') THEN kind END,
+        CASE WHEN kind = 'completed' THEN GREATEST(1, round(EXTRACT(EPOCH FROM (now() - answered_at))))::int END
+      FROM stepped ORDER BY provider_call_id
+      RETURNING id
+    )
+    SELECT count(*)::int AS n FROM emitted`,
+    [limit],
   );
-  const done = new Set(rows.map((r) => r.provider_call_id));
-  for (const i of now) applied[i] = done.has(updates[i]!.providerCallId);
-  const rest = await updateSimulatedDials(
-    client,
-    later.map((i) => updates[i]!),
-  );
-  for (const [j, i] of later.entries()) applied[i] = rest[j]!;
-  return applied;
+  return rows[0]?.n ?? 0;
 }
 
-export async function updateSimulatedDial(client: SqlClient, update: SimulatedDialUpdate): Promise<boolean> {
-  return (await updateSimulatedDials(client, [update]))[0] ?? false;
-}
-
-/** Whether an attempt is still up at the provider (dialing or in conversation, not purged). */
-export async function isSimulatedDialUp(client: SqlClient, providerCallId: string): Promise<boolean> {
-  const rows = await runSql<{ up: boolean }>(
-    client,
-    "sim_dial_up",
-    `SELECT outcome IN ('dialing', 'in_progress') AND purged_at IS NULL AS up
-    FROM simulated_provider_calls WHERE provider_call_id = $1::text`,
-    [providerCallId],
-  );
-  return rows[0]?.up === true;
-}
-
-/** Hangs up an attempt still up (dialing or in conversation); idempotent. */
+/** Hangs up an attempt still up (placed, ringing or in conversation): its clock stops; idempotent. */
 export async function hangUpSimulatedDial(client: SqlClient, input: { callId: string; attempt: number }): Promise<void> {
   await runSql(
     client,
     "sim_hang_up",
-    `UPDATE simulated_provider_calls SET outcome = 'hung_up'
-    WHERE call_id = $1::text AND attempt = $2::int AND outcome IN ('dialing', 'in_progress') AND purged_at IS NULL`,
+    `UPDATE simulated_provider_calls SET outcome = 'hung_up', next_event_at = NULL, ended_at = now()
+    WHERE call_id = $1::text AND attempt = $2::int AND outcome IN ('dialing', 'ringing', 'in_progress') AND purged_at IS NULL`,
     [input.callId, input.attempt],
   );
 }
 
 export interface SimulatedDial {
   providerCallId: string;
+  /** dialing, ringing, in_progress, completed, busy, no_answer, failed, transient_error, hung_up. */
+  outcome: string;
   transcript: string | null;
   recordingUrl: string | null;
   placedAt: Date;
+  /** Seconds the conversation lasted (until now if it still goes on); null when never answered. */
+  talkedSeconds: number | null;
+  purged: boolean;
 }
 
 export async function findSimulatedDial(
@@ -138,23 +128,30 @@ export async function findSimulatedDial(
 ): Promise<SimulatedDial | null> {
   const rows = await runSql<{
     provider_call_id: string;
+    outcome: string;
     transcript: string | null;
     recording_url: string | null;
     placed_at: Date;
+    talked_seconds: number | null;
+    purged: boolean;
   }>(
     client,
     "sim_find_dial",
-    `SELECT provider_call_id, transcript, recording_url, placed_at FROM simulated_provider_calls
-    WHERE call_id = $1::text AND attempt = $2::int`,
+    `SELECT provider_call_id, outcome, transcript, recording_url, placed_at, purged_at IS NOT NULL AS purged,
+      EXTRACT(EPOCH FROM (COALESCE(ended_at, now()) - answered_at))::float8 AS talked_seconds
+    FROM simulated_provider_calls WHERE call_id = $1::text AND attempt = $2::int`,
     [input.callId, input.attempt],
   );
   const row = rows[0];
   return row
     ? {
         providerCallId: row.provider_call_id,
+        outcome: row.outcome,
         transcript: row.transcript,
         recordingUrl: row.recording_url,
         placedAt: row.placed_at,
+        talkedSeconds: row.talked_seconds,
+        purged: row.purged,
       }
     : null;
 }
@@ -164,7 +161,8 @@ export async function purgeSimulatedDials(client: SqlClient, callId: string): Pr
   await runSql(
     client,
     "sim_purge",
-    `UPDATE simulated_provider_calls SET transcript = NULL, recording_url = NULL, to_number = NULL, purged_at = now()
+    `UPDATE simulated_provider_calls SET transcript = NULL, recording_url = NULL, to_number = NULL, purged_at = now(),
+      next_event_at = NULL
     WHERE call_id = $1::text`,
     [callId],
   );

@@ -1,6 +1,11 @@
+import type { ProviderEventKind } from "@inbound/contracts";
+
 /**
- * The telephony provider as the dialer sees it. A provider places one dial per (callId, attempt): that
- * pair is its idempotency key, so asking twice for the same attempt never rings a phone twice.
+ * The telephony provider as the dialer sees it (SPEC §8). The dialer places a call and records the
+ * provider's call id; the call then lives at the provider, which reports its progress as provider events
+ * (status callbacks, recorded in provider_events by the callback route, or by the simulated provider's own
+ * clock) that the dialers apply through the call's conditional transitions. Nothing of a live call is held
+ * in a dialer's memory. A provider places one dial per (callId, attempt).
  */
 
 /** A provider failure. transient: the same dial may succeed if tried again later (the dialer retries). */
@@ -16,17 +21,9 @@ export class ProviderError extends Error {
   }
 }
 
-/** placeCall rejects with this when its signal aborted: the provider hung up. */
-export class CallAbortedError extends Error {
-  constructor(readonly reason: unknown) {
-    super("call aborted: hung up at the provider");
-    this.name = "CallAbortedError";
-  }
-}
-
 export interface DialTarget {
   callId: string;
-  /** 1 for the first dial, 2 for the first retry… With callId, the provider's idempotency key. */
+  /** 1 for the first dial, 2 for the first retry… With callId, the key the provider's events carry back. */
   attempt: number;
   /** E.164. */
   toNumber: string;
@@ -41,15 +38,6 @@ export interface CallRef {
   providerCallId?: string | null;
 }
 
-/**
- * Progress of a placed call. If a callback throws (the call is no longer ours, Postgres is away), the
- * provider hangs up and placeCall rejects with that same error.
- */
-export interface DialProgress {
-  ringing(providerCallId: string): Promise<void>;
-  answered(): Promise<void>;
-}
-
 export interface RecordingMetadata {
   url: string;
   format: string;
@@ -58,26 +46,45 @@ export interface RecordingMetadata {
   provider_call_id: string;
 }
 
+/** What a connected call produced, as the provider keeps it. */
 export interface ConnectedCallRecord {
   transcript: string | null;
   recording: RecordingMetadata | null;
 }
 
-export type DialOutcome =
-  | ({ status: "completed"; providerCallId: string; durationSeconds: number } & ConnectedCallRecord)
-  | { status: "no_answer" | "busy"; providerCallId: string };
+/** Where an attempt is at the provider (for re-attaching to it). */
+export type ProviderCallState =
+  /** The provider knows no such call (never placed, or forgotten). */
+  | { state: "unknown" }
+  /** Placed and not ringing yet. */
+  | { state: "placed"; providerCallId: string }
+  /** Still up: ringing, or answered (in_progress); expressed as the event that put it there. */
+  | { state: "up"; providerCallId: string; event: Extract<ProviderEventKind, "ringing" | "answered"> }
+  /** Over: how it ended, as the event that ended it. */
+  | {
+      state: "ended";
+      providerCallId: string;
+      event: ProviderEventKind;
+      endReason?: string | null;
+      durationSeconds?: number | null;
+    };
 
 export interface TelephonyProvider {
   readonly name: string;
   /**
-   * Places the dial and follows it to its end. Rejects with ProviderError (the dial failed), with
-   * CallAbortedError (signal aborted: hung up), or with the error a progress callback threw.
+   * Places the dial and returns at once with the provider's call id; progress comes later as provider
+   * events. Rejects with ProviderError when the provider refused the dial (transient or not).
    */
-  placeCall(target: DialTarget, progress: DialProgress, signal: AbortSignal): Promise<DialOutcome>;
+  placeCall(target: DialTarget, signal: AbortSignal): Promise<{ providerCallId: string }>;
   /** Best effort and idempotent: ends the attempt's call if it is still up (any process may ask). */
   hangUp(ref: CallRef): Promise<void>;
-  /** What the provider kept of an attempt that connected (transcript so far, recording): for a lost call. */
+  /** Where the attempt is now (re-attaching after a crash, a lost callback, or a redelivered job). */
+  getCall(ref: CallRef): Promise<ProviderCallState>;
+  /** What the provider kept of an attempt that connected (transcript, recording), fetched when it ends. */
   retrieveCall(ref: CallRef): Promise<ConnectedCallRecord | null>;
   /** Deletes the provider's copies (recordings, transcripts, number) of every attempt of the call. Idempotent. */
-  purge(input: { callId: string; providerCallId: string | null }): Promise<void>;
+  deleteArtifacts(input: { callId: string; providerCallIds: string[] }): Promise<void>;
+  /** Background work of the provider inside a dialer (the simulated provider's clock); stopped on shutdown. */
+  start?(): void;
+  stop?(): Promise<void>;
 }

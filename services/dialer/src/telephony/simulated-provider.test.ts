@@ -1,6 +1,6 @@
-import { createSuiteEnv, eventually, type SuiteEnv } from "@inbound/testing";
-import { NUMBERS } from "../test-support/fixtures";
-import { CallAbortedError, type DialProgress, type DialTarget, ProviderError } from "./provider";
+import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
+import { NUMBERS, until } from "../test-support/fixtures";
+import { type DialTarget, ProviderError } from "./provider";
 import { SimulatedProvider, simulatedBehaviour } from "./simulated-provider";
 
 let suite: SuiteEnv;
@@ -12,6 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => suite.close());
 
+const never = new AbortController().signal;
 let seq = 0;
 function target(toNumber: string, attempt = 1): DialTarget {
   seq += 1;
@@ -25,21 +26,23 @@ function target(toNumber: string, attempt = 1): DialTarget {
   };
 }
 
-function recorder(): DialProgress & { events: string[] } {
-  const events: string[] = [];
-  return {
-    events,
-    async ringing(id) {
-      events.push(`ringing:${id.slice(0, 4)}`);
-    },
-    async answered() {
-      events.push("answered");
-    },
-  };
-}
-
 const rows = (callId: string) =>
   suite.db.prisma.simulatedProviderCall.findMany({ where: { callId }, orderBy: { attempt: "asc" } });
+const eventsOf = async (callId: string) =>
+  (await suite.db.prisma.providerEvent.findMany({ where: { callId }, orderBy: { id: "asc" } })).map((e) => e.kind);
+
+/** Runs the provider's clock until the dial has no event left to emit (bounded). */
+async function runClock(callId: string, ticker = provider) {
+  await until(
+    async () => {
+      await ticker.tick();
+      const [row] = await rows(callId);
+      return row?.nextEventAt === null;
+    },
+    10_000,
+    5,
+  );
+}
 
 test("the test-number table", () => {
   expect(simulatedBehaviour(NUMBERS.noAnswer)).toBe("no_answer");
@@ -50,176 +53,104 @@ test("the test-number table", () => {
   expect(simulatedBehaviour(NUMBERS.connectsIndia)).toBe("connect");
 });
 
-test("a connecting number rings, is answered and completes with a plausible transcript and a recording it keeps", async () => {
+test("a connecting number: placeCall returns at once; its clock records ringing, answered, completed in provider_events", async () => {
   const t = target(NUMBERS.connects);
-  const progress = recorder();
-  const outcome = await provider.placeCall(t, progress, new AbortController().signal);
-  expect(progress.events).toEqual(["ringing:sim_", "answered"]);
-  expect(outcome.status).toBe("completed");
-  if (outcome.status !== "completed") return;
-  expect(outcome.transcript).toContain("Ava");
-  expect(outcome.transcript).toContain("agt_1");
-  expect(outcome.transcript).toContain("Priya Sharma");
-  expect(outcome.transcript).toContain("order id: A-1042");
-  expect(outcome.recording).toMatchObject({
-    format: "audio/wav",
-    provider: "simulated",
-    provider_call_id: outcome.providerCallId,
-  });
-  expect(outcome.durationSeconds).toBeGreaterThanOrEqual(1);
-  const [row] = await rows(t.callId);
-  expect(row).toMatchObject({
-    providerCallId: outcome.providerCallId,
-    attempt: 1,
-    toNumber: NUMBERS.connects,
-    outcome: "completed",
-    transcript: outcome.transcript,
-    recordingUrl: outcome.recording?.url,
-  });
+  const { providerCallId } = await provider.placeCall(t, never);
+  expect(providerCallId).toMatch(/^sim_/);
+  expect(await provider.getCall(t)).toEqual({ state: "placed", providerCallId });
+  expect(await provider.retrieveCall(t)).toBeNull(); // not answered: nothing to show yet
+  await runClock(t.callId);
+  expect(await eventsOf(t.callId)).toEqual(["ringing", "answered", "completed"]);
+  const completed = await suite.db.prisma.providerEvent.findFirstOrThrow({ where: { callId: t.callId, kind: "completed" } });
+  expect(completed).toMatchObject({ provider: "simulated", providerCallId, attempt: 1, durationSeconds: 1, appliedAt: null });
+  expect(await provider.getCall(t)).toMatchObject({ state: "ended", event: "completed", providerCallId });
+  const kept = await provider.retrieveCall(t);
+  expect(kept?.transcript).toContain("Priya Sharma");
+  expect(kept?.transcript).toContain("order id: A-1042");
+  expect(kept?.recording).toMatchObject({ format: "audio/wav", provider: "simulated", provider_call_id: providerCallId });
 });
 
 test.each([
-  [NUMBERS.noAnswer, "no_answer"],
-  [NUMBERS.busy, "busy"],
-] as const)("%s rings and ends %s, keeping no recording", async (number, status) => {
+  [NUMBERS.noAnswer, ["ringing", "no_answer"]],
+  [NUMBERS.busy, ["ringing", "busy"]],
+] as const)("%s: %j", async (number, kinds) => {
   const t = target(number);
-  const progress = recorder();
-  const outcome = await provider.placeCall(t, progress, new AbortController().signal);
-  expect(outcome.status).toBe(status);
-  expect(progress.events).toEqual(["ringing:sim_"]);
-  const [row] = await rows(t.callId);
-  expect(row).toMatchObject({ outcome: status, transcript: null, recordingUrl: null });
+  await provider.placeCall(t, never);
+  await runClock(t.callId);
+  expect(await eventsOf(t.callId)).toEqual(kinds);
+  expect(await provider.retrieveCall(t)).toBeNull();
 });
 
-test("0002 fails permanently before ringing; 0003 fails transiently on attempt 1 only", async () => {
+test("0002 is refused when placed (no event ever); 0003 refused transiently on attempt 1 only", async () => {
   const failing = target(NUMBERS.fails);
-  const progress = recorder();
-  const error = await provider.placeCall(failing, progress, new AbortController().signal).catch((e) => e);
+  await expect(provider.placeCall(failing, never)).rejects.toMatchObject({ code: "destination_unreachable", transient: false });
+  const flaky = target(NUMBERS.transientThenConnects);
+  const error = await provider.placeCall(flaky, never).catch((e) => e);
   expect(error).toBeInstanceOf(ProviderError);
-  expect(error).toMatchObject({ code: "destination_unreachable", transient: false });
-  expect(progress.events).toEqual([]);
-
-  const flaky = target(NUMBERS.transientThenConnects, 1);
-  const first = await provider.placeCall(flaky, recorder(), new AbortController().signal).catch((e) => e);
-  expect(first).toMatchObject({ code: "carrier_timeout", transient: true });
-  const second = await provider.placeCall({ ...flaky, attempt: 2 }, recorder(), new AbortController().signal);
-  expect(second.status).toBe("completed");
-  expect((await rows(flaky.callId)).map((r) => [r.attempt, r.outcome])).toEqual([
-    [1, "transient_error"],
-    [2, "completed"],
-  ]);
+  expect(error).toMatchObject({ code: "carrier_timeout", transient: true });
+  await provider.placeCall({ ...flaky, attempt: 2 }, never);
+  await runClock(failing.callId);
+  expect(await eventsOf(failing.callId)).toEqual([]);
+  expect((await rows(flaky.callId)).map((r) => r.outcome)).toEqual(["transient_error", "ringing"]);
 });
 
 test("the same (call, attempt) is never dialled twice", async () => {
-  const t = target(NUMBERS.noAnswer);
-  await provider.placeCall(t, recorder(), new AbortController().signal);
-  await expect(provider.placeCall(t, recorder(), new AbortController().signal)).rejects.toMatchObject({
-    code: "duplicate_attempt",
-    transient: false,
-  });
+  const t = target(NUMBERS.connects);
+  await provider.placeCall(t, never);
+  await expect(provider.placeCall(t, never)).rejects.toMatchObject({ code: "duplicate_attempt" });
   expect(await rows(t.callId)).toHaveLength(1);
 });
 
-test("aborting (shutdown) or hanging up ends the call at the provider; retrieveCall returns what it kept", async () => {
-  const slow = new SimulatedProvider(suite.db.pool, { ringMs: 5, talkMs: 60_000, noAnswerMs: 60_000 });
+test("the clock outlives the process that placed the call: another provider instance carries it on", async () => {
   const t = target(NUMBERS.connects);
-  const controller = new AbortController();
-  let aborted: unknown;
-  let onAnswered: () => void = () => undefined;
-  const answered = new Promise<void>((resolve) => {
-    onAnswered = resolve;
-  });
-  const running = slow
-    .placeCall(t, { ringing: async () => undefined, answered: async () => onAnswered() }, controller.signal)
-    .catch((e: unknown) => {
-      aborted = e;
-    });
-  await answered;
-  controller.abort("dialer_shutdown");
-  await running;
-  expect(aborted).toBeInstanceOf(CallAbortedError);
-  const [row] = await rows(t.callId);
-  expect(row?.outcome).toBe("hung_up");
-  const kept = await slow.retrieveCall({ callId: t.callId, attempt: 1 });
-  expect(kept?.transcript).toContain("Priya Sharma");
-  expect(kept?.recording?.url).toMatch(/^https:\/\/recordings\.simulated-provider\.invalid\//);
-
-  // hangUp (what a recovering dialer asks for) stops a call that is still ringing.
-  const t2 = target(NUMBERS.noAnswer);
-  const progress = recorder();
-  const ringingCall = slow.placeCall(t2, progress, new AbortController().signal);
-  await eventually(() => progress.events.length === 1);
-  await slow.hangUp({ callId: t2.callId, attempt: 1 });
-  await expect(ringingCall).rejects.toBeInstanceOf(CallAbortedError);
-  expect((await rows(t2.callId))[0]?.outcome).toBe("hung_up");
+  const placer = new SimulatedProvider(suite.db.pool, { ringMs: 5, talkMs: 10, noAnswerMs: 10 });
+  await placer.placeCall(t, never); // …and this instance is never used again (its process died)
+  const other = new SimulatedProvider(suite.db.pool, { ringMs: 999_999, talkMs: 999_999, noAnswerMs: 999_999, tickMs: 5 });
+  other.start();
+  try {
+    await until(async () => (await eventsOf(t.callId)).length === 3, 10_000, 10);
+  } finally {
+    await other.stop();
+  }
+  expect(await eventsOf(t.callId)).toEqual(["ringing", "answered", "completed"]);
 });
 
-test("a progress callback that throws hangs up and rejects with that error", async () => {
+test("a hang-up (from any process) stops the clock: no event after it; what was said so far is kept", async () => {
+  const talking = new SimulatedProvider(suite.db.pool, { ringMs: 0, talkMs: 600_000, noAnswerMs: 0 });
   const t = target(NUMBERS.connects);
-  const boom = new Error("call moved on");
-  await expect(
-    provider.placeCall(
-      t,
-      { ringing: async () => Promise.reject(boom), answered: async () => undefined },
-      new AbortController().signal,
-    ),
-  ).rejects.toBe(boom);
-  expect((await rows(t.callId))[0]?.outcome).toBe("hung_up");
+  await talking.placeCall(t, never);
+  await until(
+    async () => {
+      await talking.tick();
+      return (await eventsOf(t.callId)).length === 2;
+    },
+    10_000,
+    5,
+  );
+  expect(await talking.getCall(t)).toMatchObject({ state: "up", event: "answered" });
+  await new SimulatedProvider(suite.db.pool, { ringMs: 0, talkMs: 0, noAnswerMs: 0 }).hangUp(t);
+  await talking.hangUp(t); // idempotent
+  expect(await talking.getCall(t)).toMatchObject({ state: "ended", event: "failed", endReason: "provider_hung_up" });
+  await suite.db.prisma.simulatedProviderCall.updateMany({ where: { callId: t.callId }, data: { nextEventAt: new Date(0) } });
+  await talking.tick();
+  expect(await eventsOf(t.callId)).toEqual(["ringing", "answered"]);
+  const kept = await talking.retrieveCall(t);
+  expect(kept?.transcript?.split("\n")).toHaveLength(2); // the opening only: the call was cut
 });
 
-test("purge deletes the provider's copies (number, transcript, recording) of every attempt, idempotently", async () => {
+test("deleteArtifacts deletes the provider's copies (number, transcript, recording) of every attempt, idempotently; a purged call emits nothing", async () => {
   const t = target(NUMBERS.transientThenConnects);
-  await provider.placeCall(t, recorder(), new AbortController().signal).catch(() => undefined);
-  await provider.placeCall({ ...t, attempt: 2 }, recorder(), new AbortController().signal);
-  await provider.purge({ callId: t.callId, providerCallId: null });
-  await provider.purge({ callId: t.callId, providerCallId: null });
+  await provider.placeCall(t, never).catch(() => undefined);
+  await provider.placeCall({ ...t, attempt: 2 }, never);
+  await provider.deleteArtifacts({ callId: t.callId });
+  await provider.deleteArtifacts({ callId: t.callId });
   const purged = await rows(t.callId);
   expect(purged).toHaveLength(2);
   for (const row of purged) {
-    expect(row).toMatchObject({ toNumber: null, transcript: null, recordingUrl: null });
+    expect(row).toMatchObject({ toNumber: null, transcript: null, recordingUrl: null, nextEventAt: null });
     expect(row.purgedAt).toBeInstanceOf(Date);
   }
+  await provider.tick();
+  expect(await eventsOf(t.callId)).toEqual([]);
   expect(await provider.retrieveCall({ callId: t.callId, attempt: 2 })).toBeNull();
-});
-
-describe("a hang-up decided in another process (another provider instance sharing the store)", () => {
-  /** The other dialer process: its own instance, so its hang-up cannot reach the owner's memory. */
-  const elsewhere = () => new SimulatedProvider(suite.db.pool, { ringMs: 5, talkMs: 10, noAnswerMs: 10 });
-
-  test("while ringing: the owner stops at its next step, writes no recording or transcript", async () => {
-    const t = target(NUMBERS.connects);
-    const other = elsewhere();
-    const progress: DialProgress = {
-      async ringing() {
-        await other.hangUp({ callId: t.callId, attempt: t.attempt }); // forced: before the owner answers
-      },
-      async answered() {
-        throw new Error("answered after a hang-up");
-      },
-    };
-    await expect(provider.placeCall(t, progress, new AbortController().signal)).rejects.toBeInstanceOf(CallAbortedError);
-    expect(await rows(t.callId)).toMatchObject([{ outcome: "hung_up", transcript: null, recordingUrl: null }]);
-  });
-
-  test("mid-conversation, then purged: the owner's final transcript write is refused; nothing comes back", async () => {
-    const t = target(NUMBERS.connects);
-    const other = elsewhere();
-    const progress: DialProgress = {
-      async ringing() {},
-      async answered() {
-        // Forced interleaving: the other process ends the call and the call is purged before the owner's talk ends.
-        await other.hangUp({ callId: t.callId, attempt: t.attempt });
-        expect((await other.retrieveCall({ callId: t.callId, attempt: t.attempt }))?.transcript).toContain("Priya Sharma");
-        await other.purge({ callId: t.callId, providerCallId: null });
-      },
-    };
-    await expect(provider.placeCall(t, progress, new AbortController().signal)).rejects.toBeInstanceOf(CallAbortedError);
-    const [row] = await rows(t.callId);
-    expect(row).toMatchObject({ outcome: "hung_up", transcript: null, recordingUrl: null, toNumber: null });
-    expect(row!.purgedAt).toBeInstanceOf(Date);
-    // A late hang-up (from anyone) changes nothing either.
-    await provider.hangUp({ callId: t.callId, attempt: t.attempt });
-    await other.hangUp({ callId: t.callId, attempt: t.attempt });
-    expect(await rows(t.callId)).toMatchObject([{ outcome: "hung_up", transcript: null, recordingUrl: null }]);
-  });
 });

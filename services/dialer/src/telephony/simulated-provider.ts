@@ -1,24 +1,22 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { newId } from "@inbound/contracts";
 import {
+  advanceSimulatedDials,
+  type BatcherOptions,
+  createBatcher,
   findSimulatedDial,
   hangUpSimulatedDial,
   insertSimulatedDials,
   purgeSimulatedDials,
   type SimulatedDialInput,
-  type SimulatedDialUpdate,
+  type SimulatedStep,
   type SqlClient,
-  updateSimulatedDials,
-  type BatcherOptions,
-  createBatcher,
 } from "@inbound/db";
 import {
-  CallAbortedError,
   type CallRef,
   type ConnectedCallRecord,
-  type DialOutcome,
-  type DialProgress,
   type DialTarget,
+  type ProviderCallState,
   ProviderError,
   type RecordingMetadata,
   type TelephonyProvider,
@@ -28,6 +26,8 @@ export interface SimulatedTimings {
   ringMs: number;
   talkMs: number;
   noAnswerMs: number;
+  /** How often the provider's clock looks for due events when it found none (SIM_TICK_MS). */
+  tickMs?: number;
 }
 
 export type SimulatedBehaviour = "no_answer" | "busy" | "fail" | "transient_then_connect" | "connect";
@@ -41,178 +41,176 @@ export function simulatedBehaviour(toNumber: string): SimulatedBehaviour {
   return "connect";
 }
 
+/** The events a placed dial will produce, each after the previous one (the test-number table's timings). */
+export function simulatedScript(behaviour: SimulatedBehaviour, timings: SimulatedTimings): SimulatedStep[] {
+  switch (behaviour) {
+    case "no_answer":
+      return [
+        ["ringing", 0],
+        ["no_answer", timings.noAnswerMs],
+      ];
+    case "busy":
+      return [
+        ["ringing", 0],
+        ["busy", timings.ringMs],
+      ];
+    case "fail":
+      return [];
+    default:
+      return [
+        ["ringing", 0],
+        ["answered", timings.ringMs],
+        ["completed", timings.talkMs],
+      ];
+  }
+}
+
 const PROVIDER = "simulated";
+/** Most due events one clock statement emits. */
+const TICK_BATCH = 500;
 
 /**
- * A telephony provider that keeps its own store, like a real one: every dial it places is a row of
- * simulated_provider_calls (unique per call and attempt, so tests count dials there), and a connected
- * call's recording URL and transcript stay there until purged.
+ * A telephony provider that behaves like a real one on the provider-event model: placeCall records the
+ * dial (with its number, transcript and recording URL: the provider's copies, until purged) and returns at
+ * once; the call's progress then comes as provider events, recorded in provider_events by the provider's
+ * clock (advanceSimulatedDials), the table the callback route writes a real provider's callbacks to, and
+ * applied from there by whichever dialer claims them. The clock's schedule is in Postgres and every dialer
+ * running the simulated provider carries it on, so a call outlives the dialer that placed it.
  */
 export class SimulatedProvider implements TelephonyProvider {
   readonly name = PROVIDER;
-  /**
-   * Calls up in this process, so hangUp can end them at once. A hang-up asked by another process (one that
-   * recovered a call it believed lost) reaches the owner through the store: every step of a call writes
-   * to its row only while the row is still up (see updateSimulatedDials), and a refused write ends the call
-   * here with CallAbortedError. So the owner stops at its next step and cannot write the transcript or the
-   * recording back after a hang-up or a purge.
-   */
-  private readonly live = new Map<string, AbortController>();
-
-  /** Its writes, batched like the dialer's own statements (a busy provider's backend would do no worse). */
   private readonly insertDial: (dial: SimulatedDialInput) => Promise<boolean>;
-  private readonly updateDial: (update: SimulatedDialUpdate) => Promise<boolean>;
+  private clock: { stop(): Promise<void> } | undefined;
 
   /** sql: the pg pool in production (named prepared statements); a PrismaClient works too. */
   constructor(
     private readonly sql: SqlClient,
     private readonly timings: SimulatedTimings,
     batching: BatcherOptions = {},
+    private readonly onClockError: (error: unknown) => void = () => undefined,
   ) {
     this.insertDial = createBatcher((dials: SimulatedDialInput[]) => insertSimulatedDials(sql, dials), batching);
-    this.updateDial = createBatcher(
-      (updates: SimulatedDialUpdate[]) => updateSimulatedDials(sql, updates),
-      batching,
-    );
   }
 
-  async placeCall(target: DialTarget, progress: DialProgress, signal: AbortSignal): Promise<DialOutcome> {
-    if (signal.aborted) throw new CallAbortedError(signal.reason);
-    const key = liveKey(target);
-    // One controller per call, aborted by a hang-up or by the dialer's signal. (AbortSignal.any would tie a
-    // dependent signal per call to the dialer's long-lived one: measurably slower at hundreds of calls.)
-    const stop = new AbortController();
-    const onAbort = () => stop.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    const providerCallId = newId("sim");
-    try {
-      const placed = await this.insertDial({
-        providerCallId,
-        callId: target.callId,
-        attempt: target.attempt,
-        toNumber: target.toNumber,
-      });
-      if (!placed) {
-        // Idempotency key already used: this attempt was placed (or hung up) before. Never ring twice.
-        throw new ProviderError("duplicate_attempt", false, "this dial attempt was already placed");
-      }
-      this.live.set(key, stop);
-      try {
-        return await this.follow(target, providerCallId, progress, stop.signal);
-      } catch (error) {
-        if (!(error instanceof ProviderError)) await this.setOutcome(providerCallId, "hung_up").catch(() => undefined);
-        if (isAbort(error)) throw new CallAbortedError(stop.signal.reason);
-        throw error;
-      } finally {
-        this.live.delete(key);
-      }
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
-  }
-
-  private async follow(
-    target: DialTarget,
-    providerCallId: string,
-    progress: DialProgress,
-    stop: AbortSignal,
-  ): Promise<DialOutcome> {
+  async placeCall(target: DialTarget, signal: AbortSignal): Promise<{ providerCallId: string }> {
+    signal.throwIfAborted();
     const behaviour = simulatedBehaviour(target.toNumber);
-    if (behaviour === "fail") {
-      await this.step({ providerCallId, outcome: "failed" });
-      throw new ProviderError("destination_unreachable", false, "the destination cannot be reached");
-    }
-    if (behaviour === "transient_then_connect" && target.attempt === 1) {
-      await this.step({ providerCallId, outcome: "transient_error" });
-      throw new ProviderError("carrier_timeout", true, "the carrier did not answer in time");
-    }
-    await progress.ringing(providerCallId);
-    if (behaviour === "busy") {
-      await wait(this.timings.ringMs, stop);
-      await this.step({ providerCallId, outcome: "busy" });
-      return { status: "busy", providerCallId };
-    }
-    if (behaviour === "no_answer") {
-      await wait(this.timings.noAnswerMs, stop);
-      await this.step({ providerCallId, outcome: "no_answer" });
-      return { status: "no_answer", providerCallId };
-    }
-    await wait(this.timings.ringMs, stop);
+    const refused =
+      behaviour === "fail" ? "failed" : behaviour === "transient_then_connect" && target.attempt === 1 ? "transient_error" : null;
+    const providerCallId = newId("sim");
     const lines = transcriptLines(target);
-    const recording: RecordingMetadata = {
-      url: `https://recordings.simulated-provider.invalid/${providerCallId}.wav`,
-      format: "audio/wav",
-      duration_seconds: talkSeconds(this.timings.talkMs),
-      provider: PROVIDER,
-      provider_call_id: providerCallId,
-    };
-    // Answered: the recording exists from here on, and the transcript grows as the conversation goes.
-    await this.step({
+    const placed = await this.insertDial({
       providerCallId,
-      outcome: "in_progress",
-      recordingUrl: recording.url,
-      transcript: lines.slice(0, 2).join("\n"),
+      callId: target.callId,
+      attempt: target.attempt,
+      toNumber: target.toNumber,
+      outcome: refused ?? "dialing",
+      script: refused ? [] : simulatedScript(behaviour, this.timings),
+      transcript: refused ? null : lines.join("\n"),
+      recordingUrl: refused ? null : recordingUrl(providerCallId),
     });
-    await progress.answered();
-    await wait(this.timings.talkMs, stop);
-    const transcript = lines.join("\n");
-    await this.step({ providerCallId, outcome: "completed", transcript });
-    return { status: "completed", providerCallId, durationSeconds: recording.duration_seconds, transcript, recording };
+    if (!placed) {
+      // Idempotency key already used: this attempt was placed (or hung up) before. Never ring twice.
+      throw new ProviderError("duplicate_attempt", false, "this dial attempt was already placed");
+    }
+    if (refused === "failed") throw new ProviderError("destination_unreachable", false, "the destination cannot be reached");
+    if (refused === "transient_error") throw new ProviderError("carrier_timeout", true, "the carrier did not answer in time");
+    return { providerCallId };
+  }
+
+  /** One round of the clock: emits every due event (up to a batch); returns how many. */
+  async tick(): Promise<number> {
+    return advanceSimulatedDials(this.sql, TICK_BATCH);
+  }
+
+  start(): void {
+    if (this.clock) return;
+    let stopped = false;
+    const stop = new AbortController();
+    const idleMs = this.timings.tickMs ?? 100;
+    const running = (async () => {
+      while (!stopped) {
+        let emitted = 0;
+        try {
+          emitted = await this.tick();
+        } catch (error) {
+          this.onClockError(error);
+        }
+        if (emitted < TICK_BATCH) await sleep(idleMs, undefined, { signal: stop.signal }).catch(() => undefined);
+      }
+    })();
+    this.clock = {
+      async stop() {
+        stopped = true;
+        stop.abort();
+        await running;
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.clock?.stop();
+    this.clock = undefined;
   }
 
   async hangUp(ref: CallRef): Promise<void> {
-    this.live.get(liveKey(ref))?.abort("hung_up");
     await hangUpSimulatedDial(this.sql, { callId: ref.callId, attempt: ref.attempt });
+  }
+
+  async getCall(ref: CallRef): Promise<ProviderCallState> {
+    const row = await findSimulatedDial(this.sql, { callId: ref.callId, attempt: ref.attempt });
+    if (!row) return { state: "unknown" };
+    const providerCallId = row.providerCallId;
+    switch (row.outcome) {
+      case "dialing":
+        return { state: "placed", providerCallId };
+      case "ringing":
+        return { state: "up", providerCallId, event: "ringing" };
+      case "in_progress":
+        return { state: "up", providerCallId, event: "answered" };
+      case "completed":
+        return { state: "ended", providerCallId, event: "completed", durationSeconds: talkSeconds(row.talkedSeconds) };
+      case "busy":
+      case "no_answer":
+        return { state: "ended", providerCallId, event: row.outcome, endReason: row.outcome };
+      case "hung_up":
+        return { state: "ended", providerCallId, event: "failed", endReason: "provider_hung_up" };
+      default:
+        return { state: "ended", providerCallId, event: "failed", endReason: "provider_failed" };
+    }
   }
 
   async retrieveCall(ref: CallRef): Promise<ConnectedCallRecord | null> {
     const row = await findSimulatedDial(this.sql, { callId: ref.callId, attempt: ref.attempt });
-    if (!row || (!row.recordingUrl && !row.transcript)) return null;
+    if (!row || row.talkedSeconds === null || row.purged) return null;
+    // The transcript grows with the conversation: its opening while it goes on, all of it once it ended.
+    const lines = row.transcript?.split("\n") ?? [];
+    const recording: RecordingMetadata | null = row.recordingUrl
+      ? {
+          url: row.recordingUrl,
+          format: "audio/wav",
+          duration_seconds: talkSeconds(row.talkedSeconds),
+          provider: PROVIDER,
+          provider_call_id: row.providerCallId,
+        }
+      : null;
     return {
-      transcript: row.transcript,
-      recording: row.recordingUrl
-        ? {
-            url: row.recordingUrl,
-            format: "audio/wav",
-            duration_seconds: Math.max(0, Math.round((Date.now() - row.placedAt.getTime()) / 1000)),
-            provider: PROVIDER,
-            provider_call_id: row.providerCallId,
-          }
-        : null,
+      transcript: row.transcript === null ? null : (row.outcome === "completed" ? lines : lines.slice(0, 2)).join("\n"),
+      recording,
     };
   }
 
-  async purge(input: { callId: string; providerCallId: string | null }): Promise<void> {
+  async deleteArtifacts(input: { callId: string }): Promise<void> {
     await purgeSimulatedDials(this.sql, input.callId);
   }
-
-  private async setOutcome(providerCallId: string, outcome: string): Promise<void> {
-    await this.updateDial({ providerCallId, outcome });
-  }
-
-  /** One step of a call at the provider; the call was hung up (by any process) or purged meanwhile: it ends here. */
-  private async step(update: SimulatedDialUpdate): Promise<void> {
-    if (!(await this.updateDial(update))) throw new CallAbortedError("hung_up");
-  }
 }
 
-/** Waits ms (no timer at all for 0: zero timings are for benchmarks); rejects with an AbortError on stop. */
-async function wait(ms: number, stop: AbortSignal): Promise<void> {
-  if (ms > 0) await sleep(ms, undefined, { signal: stop });
-  else if (stop.aborted) throw new DOMException("The operation was aborted", "AbortError");
+function recordingUrl(providerCallId: string): string {
+  return `https://recordings.simulated-provider.invalid/${providerCallId}.wav`;
 }
 
-function liveKey(ref: { callId: string; attempt: number }): string {
-  return `${ref.callId}:${ref.attempt}`;
-}
-
-/** Node's AbortError (by name: it may come from another realm, e.g. under jest). */
-function isAbort(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { name?: unknown }).name === "AbortError";
-}
-
-function talkSeconds(talkMs: number): number {
-  return Math.max(1, Math.round(talkMs / 1000));
+function talkSeconds(seconds: number | null): number {
+  return Math.max(1, Math.round(seconds ?? 0));
 }
 
 /** A plausible conversation: the agent, the contact's name and the additional_info the caller sent. */

@@ -1,4 +1,4 @@
-import type { CallStatus } from "@inbound/contracts";
+import { type CallStatus, isTerminal } from "@inbound/contracts";
 import { newId } from "@inbound/contracts";
 import { createAgent, createOrganization, createQueuedCall, type PrismaClient } from "@inbound/db";
 import { createLogger, type Logger } from "@inbound/logging";
@@ -9,6 +9,7 @@ import { type DialerContext, perCallLogger } from "../context";
 import { createDialerMetrics } from "../metrics";
 import type { TelephonyProvider } from "../telephony/provider";
 import { SimulatedProvider } from "../telephony/simulated-provider";
+import { createProviderEventPump } from "../use-cases/provider-event-pump";
 
 /** Test numbers of the simulated provider (all valid for libphonenumber). */
 export const NUMBERS = {
@@ -122,6 +123,7 @@ export function testContext(
     logger?: Logger;
     maxAttempts?: number;
     backoffMs?: number;
+    maxCallMs?: number;
     /** Defaults to a fresh id (no heartbeat: a call it claims looks owned by a dead dialer to others). */
     dialerId?: string;
     deadAfterMs?: number;
@@ -144,6 +146,7 @@ export function testContext(
     dial: {
       maxAttempts: overrides.maxAttempts ?? suite.config.DIAL_MAX_ATTEMPTS,
       backoffMs: overrides.backoffMs ?? suite.config.DIAL_BACKOFF_MS,
+      maxCallMs: overrides.maxCallMs ?? suite.config.CALL_MAX_DURATION_MS,
     },
     liveness: {
       dialerId: overrides.dialerId ?? `dlr_test_${newId("sim").slice(4, 14)}`,
@@ -156,4 +159,31 @@ export function testContext(
 /** eventually() for checks that return a value once ready (null/false until then): resolves to the value. */
 export async function until<T>(check: () => Promise<T | null | false>, timeoutMs?: number, intervalMs?: number): Promise<T> {
   return (await eventually(check, timeoutMs, intervalMs)) as T;
+}
+
+/**
+ * Carries calls on the way a running dialer does, in this test's process: one round of the simulated
+ * provider's clock (when ctx has it), then one round of the provider-event pump. Returns the events applied.
+ */
+export async function providerRound(ctx: DialerContext): Promise<number> {
+  if (ctx.provider instanceof SimulatedProvider) await ctx.provider.tick();
+  return createProviderEventPump(ctx, { pollMs: 10 }).runOnce();
+}
+
+/** Runs provider rounds until the call reaches a terminal state (bounded); resolves to that state. */
+export async function runToEnd(
+  ctx: DialerContext,
+  prisma: PrismaClient,
+  callId: string,
+  timeoutMs = 10_000,
+): Promise<CallStatus> {
+  return until(
+    async () => {
+      await providerRound(ctx);
+      const status = await callStatus(prisma, callId);
+      return isTerminal(status) && status;
+    },
+    timeoutMs,
+    10,
+  );
 }

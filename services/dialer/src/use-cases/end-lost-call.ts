@@ -1,13 +1,21 @@
-import type { CallStatus } from "@inbound/contracts";
+import { isLive, type CallStatus } from "@inbound/contracts";
 import type { DialableCall } from "@inbound/db";
 import { type DialerContext, moveCall } from "../context";
+import { errorCode } from "../errors/error-code";
 
-export type LostReason = "dialer_lost" | "dialer_shutdown" | "provider_hung_up";
+/**
+ * Why a live call is ended by the dialer rather than by a provider event:
+ * - dialer_lost: the provider knows no such call and the dialer that was placing it is gone (it died
+ *   before or while placing it);
+ * - provider_lost: the provider no longer knows a call it had placed;
+ * - call_timeout: still up after CALL_MAX_DURATION_MS (hung up).
+ */
+export type LostReason = "dialer_lost" | "provider_lost" | "call_timeout";
 
 const DETAIL: Record<LostReason, string> = {
-  dialer_lost: "the dialer following the call stopped; hung up",
-  dialer_shutdown: "dialer shut down past its deadline; hung up",
-  provider_hung_up: "the provider ended the call unexpectedly",
+  dialer_lost: "the dialer placing the call stopped and the provider has no such call",
+  provider_lost: "the provider no longer knows the call",
+  call_timeout: "the call lasted longer than CALL_MAX_DURATION_MS; hung up",
 };
 
 export interface LostCall {
@@ -16,11 +24,13 @@ export interface LostCall {
   /** The attempt that may be up at the provider (the call's attempts count). */
   attempt: number;
   providerCallId: string | null;
-  /** Seconds since the call was answered, when it was: the duration of the conversation we lost. */
+  /** Seconds since the call was answered, when it was: the duration of a conversation ended here. */
   secondsSinceAnswered: number | null;
+  /** Seconds since the call was first dialled. */
+  secondsSinceDialing: number | null;
 }
 
-/** A call as read from Postgres, seen as lost: what endLostCall needs of it. */
+/** A call as read from Postgres, seen as live at the provider: what reattachCall and endLostCall need of it. */
 export function lostCallOf(call: DialableCall): LostCall {
   return {
     callId: call.id,
@@ -28,19 +38,19 @@ export function lostCallOf(call: DialableCall): LostCall {
     attempt: call.attempts,
     providerCallId: call.providerCallId,
     secondsSinceAnswered: call.secondsSinceAnswered,
+    secondsSinceDialing: call.secondsSinceDialing,
   };
 }
 
 /**
- * Ends a call whose dialer can no longer follow it (the worker died, or shuts down past its deadline)
- * in one consistent state: hang up at the provider (best effort: the line must not stay open), then
- * `failed` with the reason. Never answered: the credit comes back (transitionCall's refund rule).
- * Answered: the conversation happened, so the credit is kept and an engagement is recorded from what
- * the provider kept (transcript so far, recording), which also keeps the call deletable.
- * Returns false when the call was no longer in `status` (someone else ended it first).
+ * Ends a live call in one consistent state without a provider event saying how it ended: hang up at the
+ * provider (best effort: the line must not stay open), then `failed` with the reason. Never answered: the
+ * credit comes back (transitionCall's refund rule). Answered: the conversation happened, so the credit is
+ * kept and an engagement is recorded from what the provider kept (transcript, recording), which also keeps
+ * the call deletable. Returns false when the call was no longer in `status` (someone else ended it first).
  */
 export async function endLostCall(ctx: DialerContext, call: LostCall, reason: LostReason): Promise<boolean> {
-  if (call.status !== "dialing" && call.status !== "ringing" && call.status !== "in_progress") return false;
+  if (!isLive(call.status)) return false;
   const ref = { callId: call.callId, attempt: call.attempt, providerCallId: call.providerCallId };
   if (call.attempt > 0) {
     await ctx.provider.hangUp(ref).catch((error: unknown) => {
@@ -65,13 +75,4 @@ export async function endLostCall(ctx: DialerContext, call: LostCall, reason: Lo
     engagement,
   });
   return result.moved;
-}
-
-export function errorCode(error: unknown): string {
-  if (error && typeof error === "object") {
-    const e = error as { code?: unknown; name?: unknown };
-    if (typeof e.code === "string") return e.code;
-    if (typeof e.name === "string") return e.name;
-  }
-  return "unknown_error";
 }

@@ -1,7 +1,7 @@
 import { eraseCall } from "@inbound/db";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import type { TelephonyProvider } from "../telephony/provider";
-import { createTestOrg, NUMBERS, queueCall, type TestOrg, testContext } from "../test-support/fixtures";
+import { createTestOrg, NUMBERS, queueCall, runToEnd, type TestOrg, testContext } from "../test-support/fixtures";
 import { dialCall } from "./dial-call";
 import { PurgeFailedError, purgeCall } from "./purge-call";
 
@@ -20,6 +20,7 @@ async function deletedCall() {
   const { callId } = await queueCall(suite.db.prisma, null, org, { number: NUMBERS.transientThenConnects });
   for (let i = 0; i < 3; i++)
     if ((await dialCall(ctx, { callId, orgId: org.orgId }, new AbortController().signal)).kind !== "retry") break;
+  expect(await runToEnd(ctx, suite.db.prisma, callId)).toBe("completed");
   const erased = await eraseCall(suite.db.prisma, { callId, orgId: org.orgId, requestId: "req-delete" });
   expect(erased.deleted).toBe(true);
   return callId;
@@ -54,10 +55,11 @@ test("a failing provider purge is counted and thrown (BullMQ retries it); the ne
     placeCall: real.placeCall.bind(real),
     hangUp: real.hangUp.bind(real),
     retrieveCall: real.retrieveCall.bind(real),
-    async purge(input) {
+    getCall: real.getCall.bind(real),
+    async deleteArtifacts(input) {
       calls += 1;
       if (calls === 1) throw Object.assign(new Error("provider 503"), { code: "provider_unavailable" });
-      return real.purge(input);
+      return real.deleteArtifacts(input);
     },
   };
   const ctx = testContext(suite, { provider: flaky });

@@ -1,6 +1,6 @@
-import { loadDeletion, recordPurgeAttempt } from "@inbound/db";
+import { loadDeletion, providerCallIdsOf, recordPurgeAttempt } from "@inbound/db";
 import type { DialerContext } from "../context";
-import { errorCode } from "./end-lost-call";
+import { errorCode } from "../errors/error-code";
 
 export interface PurgeJobData {
   callId: string;
@@ -27,7 +27,9 @@ export async function purgeCall(ctx: DialerContext, job: PurgeJobData): Promise<
   if (!deletion) return { kind: "dropped", reason: "no deletion record" };
   if (deletion.providerPurgedAt) return { kind: "dropped", reason: "already purged" };
   try {
-    await ctx.provider.purge({ callId: deletion.callId, providerCallId: deletion.providerCallId });
+    const providerCallIds = new Set(await providerCallIdsOf(ctx.sql, deletion.callId));
+    if (deletion.providerCallId) providerCallIds.add(deletion.providerCallId);
+    await ctx.provider.deleteArtifacts({ callId: deletion.callId, providerCallIds: [...providerCallIds] });
   } catch (error) {
     const code = errorCode(error);
     ctx.metrics.providerErrors.inc({ code, transient: "true" });

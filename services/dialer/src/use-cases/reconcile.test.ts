@@ -9,9 +9,12 @@ import {
   dialsOf,
   NUMBERS,
   queueCall,
+  runToEnd,
   type TestOrg,
   testContext,
+  until,
 } from "../test-support/fixtures";
+import type { SimulatedProvider } from "../telephony/simulated-provider";
 import { dialCall } from "./dial-call";
 import { createReconciler } from "./reconcile";
 
@@ -94,6 +97,7 @@ test("a deletion whose provider purge is not done and has no live job gets its p
   const ctx = testContext(suite);
   const { callId } = await queueCall(suite.db.prisma, null, org);
   await dialCall(ctx, { callId, orgId: org.orgId }, new AbortController().signal);
+  expect(await runToEnd(ctx, suite.db.prisma, callId)).toBe("completed");
   await eraseCall(suite.db.prisma, { callId, orgId: org.orgId });
   await suite.db.prisma
     .$executeRaw`UPDATE call_deletions SET requested_at = requested_at - interval '5 seconds' WHERE call_id = ${callId}`;
@@ -107,22 +111,34 @@ test("a deletion whose provider purge is not done and has no live job gets its p
   expect(await queues.purges.getJobCountByTypes("waiting")).toBe(1);
 });
 
-test("a call stuck in ringing/in_progress with no job left is ended as lost; one with a live job is left alone", async () => {
+test("an idle live call is re-attached at the provider (its lost callbacks applied); one the provider never had is ended as lost", async () => {
   const before = await credits(suite.db.prisma, org.orgId);
+  const ctx = testContext(suite);
+  // Placed at the provider, whose events were recorded but never applied (every dialer was down).
+  const placed = await queueCall(suite.db.prisma, null, org, { number: NUMBERS.busy });
+  expect((await dialCall(ctx, { callId: placed.callId, orgId: org.orgId }, new AbortController().signal)).kind).toBe("placed");
+  await until(
+    async () => {
+      await (ctx.provider as SimulatedProvider).tick();
+      return (await ctx.provider.getCall({ callId: placed.callId, attempt: 1 })).state === "ended";
+    },
+    10_000,
+    10,
+  );
+  await suite.db.prisma.providerEvent.deleteMany({ where: { callId: placed.callId } }); // and then lost
+  // Claimed by a dialer that died before placing it: the provider has no such call.
   const stuck = await queueCall(suite.db.prisma, null, org);
   await transitionCall(suite.db.prisma, { callId: stuck.callId, from: "queued", to: "dialing", incrementAttempts: true });
-  await transitionCall(suite.db.prisma, { callId: stuck.callId, from: "dialing", to: "ringing" });
-  const held = await queueCall(suite.db.prisma, queues, org, { number: NUMBERS.busy });
-  await transitionCall(suite.db.prisma, { callId: held.callId, from: "queued", to: "dialing", incrementAttempts: true });
   await age(stuck.callId, 5000);
-  await age(held.callId, 5000);
-
+  await age(placed.callId, 5000);
   expect((await reconciler(60_000, 60_000).runOnce()).endedLostCalls).toEqual([]); // not idle long enough
   const report = await reconciler(60_000, 1000).runOnce();
   expect(report.endedLostCalls).toEqual([stuck.callId]);
+  expect(report.reattachedCalls).toEqual([placed.callId]);
   expect(await callRow(suite.db.prisma, stuck.callId)).toMatchObject({ status: "failed", endReason: "dialer_lost" });
-  expect(await callRow(suite.db.prisma, held.callId)).toMatchObject({ status: "dialing" });
-  expect(await credits(suite.db.prisma, org.orgId)).toBe(before - 1); // stuck refunded; held still reserved
+  expect(await callRow(suite.db.prisma, placed.callId)).toMatchObject({ status: "busy", endReason: "busy" });
+  expect(await credits(suite.db.prisma, org.orgId)).toBe(before); // both refunded
+  expect(await dialsOf(suite.db.prisma, placed.callId)).toBe(1);
 });
 
 test("a call waiting for a transient retry whose delayed job is gone is enqueued again, not failed", async () => {
@@ -136,9 +152,10 @@ test("a call waiting for a transient retry whose delayed job is gone is enqueued
   expect(await jobState(callId)).toBe("waiting");
   await suite.db.prisma.call.update({ where: { id: callId }, data: { retryPendingAt: new Date(Date.now() - 1000) } });
   expect(await dialCall(ctx, { callId, orgId: org.orgId }, new AbortController().signal)).toEqual({
-    kind: "ended",
-    status: "completed",
+    kind: "placed",
+    attempt: 2,
   });
+  expect(await runToEnd(ctx, suite.db.prisma, callId)).toBe("completed");
   expect(await dialsOf(suite.db.prisma, callId)).toBe(2);
 });
 

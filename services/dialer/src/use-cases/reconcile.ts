@@ -10,7 +10,7 @@ import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { DialerContext } from "../context";
 import { lostCallOf } from "./end-lost-call";
-import { recoverLostCall } from "./recover-lost-call";
+import { reattachCall } from "./reattach-call";
 
 export interface ReconcilerOptions {
   /** A queued call or an unpurged deletion older than this, without a live job, gets its job again. */
@@ -25,6 +25,8 @@ export interface ReconcileReport {
   requeuedCalls: string[];
   requeuedPurges: string[];
   endedLostCalls: string[];
+  /** Live calls whose provider was asked where they are (and that carry on). */
+  reattachedCalls: string[];
   retriesRequeued: string[];
   /** Expired Idempotency-Key records deleted this round. */
   sweptIdempotencyRecords: number;
@@ -38,9 +40,10 @@ type JobLiveness = { state: "live" } | { state: "missing" } | { state: "finished
  * - a queued call without a live job (the ingress died between its commit and the enqueue, or the job
  *   failed) is enqueued again under the same jobId (BullMQ ignores a second add of a live id);
  * - a deletion whose provider purge is not done and has no live purge job gets its purge job again;
- * - a call in dialing/ringing/in_progress whose owner is gone (its heartbeat in Postgres is stale: see
- *   recoverLostCall) is ended as lost, whatever Redis says; one waiting for a transient retry whose job is
- *   gone is re-enqueued; one without a recorded owner is judged by its job, as before owners existed;
+ * - a call in dialing/ringing/in_progress that no provider event moved for stuckAfterMs is re-attached:
+ *   its provider is asked where it is (reattachCall), which may end it (gone at the provider, or past
+ *   CALL_MAX_DURATION_MS), whatever Redis says; one waiting for a transient retry whose job is gone is
+ *   re-enqueued;
  * - expired Idempotency-Key records (past IDEMPOTENCY_TTL_SECONDS) are deleted, a batch per round.
  */
 export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redis, options: ReconcilerOptions) {
@@ -105,42 +108,40 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
   }
 
   async function resolveLostCalls(report: ReconcileReport): Promise<void> {
-    // Only calls nobody else follows come back: a retry waiting in Redis, or an owner gone (or this dialer).
+    // Live calls no provider event moved for a while (this process's placements in progress excepted).
     const calls = await findIdleLiveCalls(ctx.sql, {
       idleMs: options.stuckAfterMs,
       limit: batch,
-      deadAfterMs: ctx.liveness.deadAfterMs,
-      dialerId: ctx.liveness.dialerId,
       following: [...ctx.liveness.following],
     });
-    // A pending retry lives in Redis (a delayed job), and a call without a recorded owner can only be judged
-    // by its job; an owned call is judged by its owner's heartbeat alone, so this step works with Redis away.
-    const judgedByJob = calls.filter((c) => c.retryPending || c.ownerDialerId === null);
+    // A pending retry lives in Redis (a delayed job): only its job can tell whether it is lost. Every other
+    // live call lives at the provider and is judged by it (reattachCall), so this step works with Redis away.
+    const waiting = calls.filter((c) => c.retryPending);
     const jobStates = new Map<string, JobLiveness>();
     try {
       const states = await liveness(
         queues.calls,
-        judgedByJob.map((c) => c.id),
+        waiting.map((c) => c.id),
       );
-      for (const [i, c] of judgedByJob.entries()) jobStates.set(c.id, states[i]!);
+      for (const [i, c] of waiting.entries()) jobStates.set(c.id, states[i]!);
     } catch (error) {
-      ctx.logger.warn({ err: (error as Error)?.name }, "reconcile: job states unreadable (Redis away?); owned calls only");
+      ctx.logger.warn({ err: (error as Error)?.name }, "reconcile: job states unreadable (Redis away?); live calls only");
     }
     for (const idle of calls) {
-      if (idle.retryPending || idle.ownerDialerId === null) {
+      if (idle.retryPending) {
         const found = jobStates.get(idle.id);
-        if (!found || found.state === "live") continue; // unknown, or a worker holds it / BullMQ will redeliver it
-        if (idle.retryPending) {
-          // Waiting for a transient retry, nothing is up at the provider: dialing again is safe.
-          await replaceFinished(queues.calls, idle.id, found);
-          await enqueueCall(queues, { callId: idle.id, orgId: idle.orgId, requestId: idle.requestId ?? undefined });
-          report.retriesRequeued.push(idle.id);
-          continue;
-        }
+        if (!found || found.state === "live") continue; // unknown, or its delayed job is still there
+        // Waiting for a transient retry, nothing is up at the provider: dialing again is safe.
+        await replaceFinished(queues.calls, idle.id, found);
+        await enqueueCall(queues, { callId: idle.id, orgId: idle.orgId, requestId: idle.requestId ?? undefined });
+        report.retriesRequeued.push(idle.id);
+        continue;
       }
       const call = await loadDialableCall(ctx.sql, { callId: idle.id, orgId: idle.orgId });
       if (!call || call.retryPending) continue;
-      if ((await recoverLostCall(ctx, lostCallOf(call))) === "ended") report.endedLostCalls.push(call.id);
+      const outcome = await reattachCall(ctx, lostCallOf(call));
+      if (outcome === "ended") report.endedLostCalls.push(call.id);
+      if (outcome === "reattached") report.reattachedCalls.push(call.id);
     }
   }
 
@@ -155,6 +156,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
         requeuedCalls: [],
         requeuedPurges: [],
         endedLostCalls: [],
+        reattachedCalls: [],
         retriesRequeued: [],
         sweptIdempotencyRecords: 0,
       };

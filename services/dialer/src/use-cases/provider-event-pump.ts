@@ -1,0 +1,89 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { claimProviderEvents, markProviderEventsApplied, type RecordedProviderEvent } from "@inbound/db";
+import type { DialerContext } from "../context";
+import { errorCode } from "../errors/error-code";
+import { applyProviderEvent } from "./apply-provider-event";
+
+export interface ProviderEventPumpOptions {
+  /** Wait between two looks when the last one found less than a batch (PROVIDER_EVENT_POLL_MS). */
+  pollMs: number;
+  /** Most events claimed at once. */
+  batchSize?: number;
+  /** How long a claim holds an event; past it another dialer may apply it (the claimer died). */
+  leaseMs?: number;
+}
+
+/**
+ * Hands recorded provider events (provider_events) to applyProviderEvent: claims a batch (rows other
+ * dialers are claiming are skipped), applies each call's events in the order they were recorded (calls in
+ * parallel), then marks the applied ones in one statement. An event whose application failed (the provider
+ * or Postgres away) stays unapplied: its lease lapses and it is tried again, so no event is lost while the
+ * dialers are busy or down, and events wait in Postgres, not in Redis.
+ */
+export function createProviderEventPump(ctx: DialerContext, options: ProviderEventPumpOptions) {
+  const batchSize = options.batchSize ?? 500;
+  const leaseMs = options.leaseMs ?? 30_000;
+
+  async function applyAll(events: RecordedProviderEvent[]): Promise<{ id: string; outcome: string }[]> {
+    const byCall = new Map<string, RecordedProviderEvent[]>();
+    for (const event of events) {
+      const list = byCall.get(event.callId);
+      if (list) list.push(event);
+      else byCall.set(event.callId, [event]);
+    }
+    const applied: { id: string; outcome: string }[] = [];
+    await Promise.all(
+      [...byCall.values()].map(async (callEvents) => {
+        for (const event of callEvents) {
+          try {
+            applied.push({ id: event.id, outcome: await applyProviderEvent(ctx, event) });
+          } catch (error) {
+            ctx.logger.warn(
+              { callId: event.callId, kind: event.kind, err: errorCode(error) },
+              "provider event not applied; tried again after its lease",
+            );
+            return; // this call's later events wait too: they stay in order
+          }
+        }
+      }),
+    );
+    return applied;
+  }
+
+  return {
+    /** One round: claims, applies and marks up to a batch; returns how many events it claimed. */
+    async runOnce(): Promise<number> {
+      const events = await claimProviderEvents(ctx.sql, { limit: batchSize, leaseMs });
+      if (events.length === 0) return 0;
+      await markProviderEventsApplied(ctx.sql, await applyAll(events));
+      return events.length;
+    },
+    batchSize,
+  };
+}
+
+export type ProviderEventPump = ReturnType<typeof createProviderEventPump>;
+
+/** Runs the pump until stopped: again at once after a full batch, else after pollMs. */
+export function startProviderEventPump(pump: ProviderEventPump, pollMs: number, onError: (error: unknown) => void) {
+  let stopped = false;
+  const stop = new AbortController();
+  const running = (async () => {
+    while (!stopped) {
+      let claimed = 0;
+      try {
+        claimed = await pump.runOnce();
+      } catch (error) {
+        onError(error);
+      }
+      if (claimed < pump.batchSize) await sleep(pollMs, undefined, { signal: stop.signal }).catch(() => undefined);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      stop.abort();
+      await running;
+    },
+  };
+}
