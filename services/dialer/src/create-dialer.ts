@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Config } from "@inbound/config";
 import { createDatabase, type Database, pruneDialers, retireDialer } from "@inbound/db";
 import type { Logger } from "@inbound/logging";
-import { CALL_QUEUE, type CallJob, createQueues, createRedis, PURGE_QUEUE, type PurgeJob, type Queues } from "@inbound/queue";
+import { CALL_QUEUE, type CallJobData, callJobOf, callWorkerRetention, createQueues, createRedis, PURGE_QUEUE, type PurgeJob, type Queues } from "@inbound/queue";
 import { createWebhookWorker } from "@inbound/webhooks";
 import { DelayedError, type Job, Worker } from "bullmq";
 import { createCallStore } from "./call-store";
@@ -127,23 +127,25 @@ export function createDialer(deps: DialerDeps): Dialer {
     autorun: false,
   };
 
-  const callWorker = new Worker<CallJob>(CALL_QUEUE, (job: Job<CallJob>, token?: string) => track(processCallJob(job, token)), {
+  const callWorker = new Worker<CallJobData>(CALL_QUEUE, (job: Job<CallJobData>, token?: string) => track(processCallJob(job, token)), {
     ...workerOptions,
+    ...callWorkerRetention,
     concurrency: config.DIALER_CONCURRENCY,
   });
 
-  async function processCallJob(job: Job<CallJob>, token?: string) {
+  async function processCallJob(job: Job<CallJobData>, token?: string) {
+    const call = callJobOf(job);
     const started = performance.now();
     let result = "error";
     try {
-      const outcome = await dialCall(context, { callId: job.data.callId, orgId: job.data.orgId }, shutdown.signal);
+      const outcome = await dialCall(context, call, shutdown.signal);
       result = outcome.kind;
       if (outcome.kind === "retry") {
         // The retry waits in Redis (a delayed job), not in this process: a crash meanwhile loses nothing.
         await job.moveToDelayed(Date.now() + outcome.delayMs, token);
         throw new DelayedError();
       }
-      if (outcome.kind === "dropped") logger.info({ callId: job.data.callId, reason: outcome.reason }, "dial job dropped");
+      if (outcome.kind === "dropped") logger.info({ callId: call.callId, reason: outcome.reason }, "dial job dropped");
       return outcome; // ids, states and reasons only: it is stored in Redis
     } catch (error) {
       if (error instanceof DelayedError) throw error;
@@ -184,7 +186,7 @@ export function createDialer(deps: DialerDeps): Dialer {
       lastError = { code, at: Date.now() };
       logger.warn({ queue: name, err: code }, "worker error (Redis unreachable? retrying)");
     });
-    worker.on("failed", (job, error) => logger.warn({ queue: name, callId: job?.data.callId, err: error.message }, "job failed"));
+    worker.on("failed", (job, error) => logger.warn({ queue: name, jobId: job?.id, err: error.message }, "job failed"));
     worker.on("stalled", (jobId) => logger.warn({ queue: name, jobId }, "job stalled: its dialer stopped; redelivered"));
   }
 

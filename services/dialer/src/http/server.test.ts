@@ -115,7 +115,7 @@ describe("Bull Board at /admin/queues", () => {
     const url = await withAdmin();
     const callId = newId("call");
     const orgId = newId("org");
-    await enqueueCall(queues, { callId, orgId, requestId: "req-board-1" });
+    await enqueueCall(queues, { callId, orgId });
     await enqueuePurge(queues, { callId, orgId }, 3);
 
     for (const authorization of [`Bearer ${ADMIN_KEY}`, basic("ops", ADMIN_KEY), basic("", ADMIN_KEY)]) {
@@ -152,7 +152,7 @@ describe("Bull Board at /admin/queues", () => {
     expect(calls.readOnlyMode).toBe(true);
     expect(calls.counts.waiting).toBe(1);
     expect(calls.description).toContain(`${suite.prefix}:calls`);
-    expect(calls.jobs).toEqual([expect.objectContaining({ id: callId, data: { callId, orgId, requestId: "req-board-1" } })]);
+    expect(calls.jobs).toEqual([expect.objectContaining({ id: callId, data: { orgId } })]);
     expect(body.queues.find((q) => q.name === "purges")!.counts.waiting).toBe(1);
     // Nothing secret on the way out: not the key, not the connection strings.
     for (const secret of [ADMIN_KEY, suite.databaseUrl, suite.config.SECRETS_KEY]) expect(text).not.toContain(secret);

@@ -58,7 +58,7 @@ export async function queueCall(prisma: PrismaClient, queues: Queues | null, org
     requestId,
   });
   if (result.outcome !== "created") throw new Error(`test call not created: ${result.outcome}`);
-  if (queues && options.enqueue !== false) await enqueueCall(queues, { callId, orgId: org.orgId, requestId });
+  if (queues && options.enqueue !== false) await enqueueCall(queues, { callId, orgId: org.orgId });
   return { callId, requestId };
 }
 

@@ -57,7 +57,7 @@ test("a queued call whose job never reached Redis (or was deleted) is enqueued a
   expect(await jobState(deleted.callId)).toBe("waiting");
   expect(await jobState(fresh.callId)).toBe("unknown"); // younger than RECONCILE_AFTER_MS: the ingress may still be enqueueing
   const job = await queues.calls.getJob(lost.callId);
-  expect(job?.data).toEqual({ callId: lost.callId, orgId: org.orgId, requestId: lost.requestId });
+  expect(job?.data).toEqual({ orgId: org.orgId });
   expect((await reconciler(2000).runOnce()).requeuedCalls).toEqual([]);
 });
 

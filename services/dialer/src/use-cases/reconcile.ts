@@ -82,7 +82,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
       const found = states[i]!;
       if (found.state === "live" || (found.state === "finished" && found.finishedAgoMs < options.afterMs)) continue;
       await replaceFinished(queues.calls, call.id, found);
-      await enqueueCall(queues, { callId: call.id, orgId: call.orgId, requestId: call.requestId ?? undefined });
+      await enqueueCall(queues, { callId: call.id, orgId: call.orgId });
       report.requeuedCalls.push(call.id);
       ctx.logger.warn(
         { callId: call.id, requestId: call.requestId ?? undefined, job: found.state },
@@ -133,7 +133,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
         if (!found || found.state === "live") continue; // unknown, or its delayed job is still there
         // Waiting for a transient retry, nothing is up at the provider: dialing again is safe.
         await replaceFinished(queues.calls, idle.id, found);
-        await enqueueCall(queues, { callId: idle.id, orgId: idle.orgId, requestId: idle.requestId ?? undefined });
+        await enqueueCall(queues, { callId: idle.id, orgId: idle.orgId });
         report.retriesRequeued.push(idle.id);
         continue;
       }

@@ -51,7 +51,7 @@ export async function createCall(deps: ActionDeps, ctx: ActionContext, data: Cre
 
   try {
     await withTimeout(
-      enqueueCall(deps.queues, { callId, orgId: ctx.orgId, requestId: ctx.requestId }),
+      enqueueCall(deps.queues, { callId, orgId: ctx.orgId }),
       deps.config.REDIS_TIMEOUT_MS,
       "enqueue",
     );
