@@ -97,6 +97,8 @@ const schema = z.object({
   SIM_RING_MS: int(1500),
   SIM_TALK_MS: int(4000),
   SIM_NO_ANSWER_MS: int(3000),
+  /** The simulated provider's API round trip: placeCall answers after this long (a real create-call request: 100–500 ms). */
+  SIM_PLACE_MS: int(0),
   /** How often the simulated provider's clock (in every dialer) looks for due events when it found none. */
   SIM_TICK_MS: int(100, 5),
   /** How often a dialer looks for recorded provider events to apply when it found less than a batch. */

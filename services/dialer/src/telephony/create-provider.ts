@@ -17,7 +17,13 @@ export function createProvider(config: Config, sql: SqlClient, onBackgroundError
   }
   return new SimulatedProvider(
     sql,
-    { ringMs: config.SIM_RING_MS, talkMs: config.SIM_TALK_MS, noAnswerMs: config.SIM_NO_ANSWER_MS, tickMs: config.SIM_TICK_MS },
+    {
+      ringMs: config.SIM_RING_MS,
+      talkMs: config.SIM_TALK_MS,
+      noAnswerMs: config.SIM_NO_ANSWER_MS,
+      tickMs: config.SIM_TICK_MS,
+      placeMs: config.SIM_PLACE_MS,
+    },
     {},
     onBackgroundError,
   );

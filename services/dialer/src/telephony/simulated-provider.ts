@@ -28,6 +28,8 @@ export interface SimulatedTimings {
   noAnswerMs: number;
   /** How often the provider's clock looks for due events when it found none (SIM_TICK_MS). */
   tickMs?: number;
+  /** The provider API's round trip: placeCall answers after this long (SIM_PLACE_MS; abortable). */
+  placeMs?: number;
 }
 
 export type SimulatedBehaviour = "no_answer" | "busy" | "fail" | "transient_then_connect" | "connect";
@@ -94,6 +96,7 @@ export class SimulatedProvider implements TelephonyProvider {
 
   async placeCall(target: DialTarget, signal: AbortSignal): Promise<{ providerCallId: string }> {
     signal.throwIfAborted();
+    if (this.timings.placeMs) await sleep(this.timings.placeMs, undefined, { signal });
     const behaviour = simulatedBehaviour(target.toNumber);
     const refused =
       behaviour === "fail" ? "failed" : behaviour === "transient_then_connect" && target.attempt === 1 ? "transient_error" : null;
