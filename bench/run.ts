@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { benchDialer, benchRedisFootprint } from "./scenarios/dialer";
 import { benchIngress, benchTableGrowth } from "./scenarios/ingress";
+import { benchCallbacks } from "./scenarios/callbacks";
 import { provisionTenants } from "./lib/provision";
 import { buildBundles } from "./lib/processes";
 import { startStack } from "./lib/stack";
@@ -19,8 +20,10 @@ const SECONDS = int("BENCH_SECONDS", 8);
 const CONNECTIONS = int("BENCH_CONNECTIONS", 50);
 const GROWTH_ROWS = int("BENCH_GROWTH_ROWS", 1_000_000);
 const SECRETS_KEY = "ab".repeat(32);
-/** Comma-separated subset of: ingress, footprint, dialer, growth (default: all). */
-const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth").split(",").map((s) => s.trim()));
+/** Connections of the provider-callback load (scenario 8). */
+const CALLBACK_CONNECTIONS = int("BENCH_CALLBACK_CONNECTIONS", 20);
+/** Comma-separated subset of: ingress, footprint, dialer, growth, callbacks (default: all). */
+const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks").split(",").map((s) => s.trim()));
 
 async function step<T>(label: string, run: () => Promise<T>): Promise<T> {
   log(label);
@@ -66,15 +69,22 @@ async function main(): Promise<void> {
       ? await step("scenario 6: Redis memory per queued call", () => benchRedisFootprint(stack, one, 10_000))
       : undefined;
     const dialer = SCENARIOS.has("dialer")
-      ? await step("scenarios 4–5: dialer drain and scale-out", () =>
+      ? await step("scenarios 4, 5, 7: dialer drain, scale-out and capacity", () =>
           benchDialer(stack, env, one, {
             rounds: ROUNDS,
             drainCalls: 2000,
+            placeMs: 200,
             talkMs: 2000,
-            scaleConcurrency: 100,
-            scaleCalls: 600,
-            maxConcurrency: 500,
+            scaleConcurrency: 20,
+            scaleCalls: 2000,
+            capacityCalls: 5000,
+            capacityTalkMs: 30_000,
           }),
+        )
+      : undefined;
+    const callbacks = SCENARIOS.has("callbacks")
+      ? await step(`scenario 8: Twilio callbacks vs baseline, ${ROUNDS} rounds × ${SECONDS} s, ${CALLBACK_CONNECTIONS} connections`, () =>
+          benchCallbacks(stack, env, one, { rounds: ROUNDS, seconds: SECONDS, connections: CALLBACK_CONNECTIONS }),
         )
       : undefined;
     const growth = SCENARIOS.has("growth")
@@ -124,24 +134,42 @@ async function main(): Promise<void> {
     if (dialer) {
       const drain = ratio(dialer.drainDialer.median, dialer.drainBare.median);
       const scale = ratio(dialer.scale2.median, dialer.scale1.median);
+      const cap = dialer.capacity;
       rows.push(
         [
-          "4 dialer drain, zero timings (bare worker | dialer)",
-          `${fmtSpread(dialer.drainBare)} calls/s`,
-          `${fmtSpread(dialer.drainDialer)} calls/s`,
-          `${fmt(drain, 2)}× bare (≥0.30 ${verdict(drain >= 0.3)})`,
+          "4 dialer drain, zero call time (bare worker | dialer)",
+          `${fmtSpread(dialer.drainBare)} calls/s, ${fmt(dialer.drainStatementsBare, 1)} stmt/call`,
+          `${fmtSpread(dialer.drainDialer)} calls/s, ${fmt(dialer.drainStatementsDialer, 1)} stmt/call`,
+          `${fmt(drain, 2)}× bare (≥0.80 ${verdict(drain >= 0.8)})`,
         ],
         [
-          "5 scale-out, 2 s talk, concurrency 100 (1 | 2 dialers)",
+          `5 scale-out, placing ${fmt(dialer.placeMs)} ms, talk ${fmt(dialer.talkMs / 1000)} s (1 | 2 dialers)`,
           `${fmtSpread(dialer.scale1, 1)} calls/s`,
-          `${fmtSpread(dialer.scale2, 1)} calls/s`,
-          `${fmt(scale, 2)}× (≥1.80 ${verdict(scale >= 1.8)})`,
+          `${fmtSpread(dialer.scale2, 1)} calls/s, ${fmt(dialer.scaleStatements, 1)} stmt/call`,
+          `${fmt(scale, 2)}× (≥1.90 ${verdict(scale >= 1.9)})`,
         ],
         [
-          `5 one dialer at concurrency ${dialer.maxConcurrency.concurrency}`,
-          `${fmt(dialer.maxConcurrency.callsPerSecond, 1)} calls/s`,
-          `peak ${fmt(dialer.maxConcurrency.peakActive)} concurrent calls`,
-          `RSS ${fmt(dialer.maxConcurrency.rssMiB)} MiB (≥500 concurrent ${verdict(dialer.maxConcurrency.peakActive >= 500)})`,
+          `7 one dialer, ${fmt(cap.calls)} calls talking ${fmt(cap.talkMs / 1000)} s`,
+          `peak ${fmt(cap.peakActive)} concurrent calls`,
+          `RSS ${fmt(cap.rssMiB)} MiB, ${fmt(cap.statementsPerCall, 1)} stmt/call`,
+          `≥5,000 ${verdict(cap.peakActive >= 5000)}, ≤512 MiB ${verdict(cap.rssMiB > 0 && cap.rssMiB <= 512)}`,
+        ],
+      );
+    }
+    if (callbacks) {
+      const r = ratio(callbacks.route.rps.median, callbacks.baseline.rps.median);
+      rows.push(
+        [
+          `8 baseline callback (Express + one INSERT), ${callbacks.connections} conn.`,
+          `${fmtSpread(callbacks.baseline.rps)} req/s`,
+          `p99 ${fmtSpread(callbacks.baseline.p99)} ms`,
+          "reference",
+        ],
+        [
+          "8 Twilio callback route (signature + INSERT)",
+          `${fmtSpread(callbacks.route.rps)} req/s`,
+          `p99 ${fmtSpread(callbacks.route.p99)} ms`,
+          `${fmt(r, 2)}× baseline; ≥2,000/s ${verdict(callbacks.route.rps.median >= 2000)}, p99 ≤50 ms ${verdict(callbacks.route.p99.median <= 50)}; non-204 ${callbacks.non2xx.route}`,
         ],
       );
     }
@@ -151,7 +179,7 @@ async function main(): Promise<void> {
         redisBytesPerCall === undefined ? "-" : `Redis ${fmt(redisBytesPerCall)} B per queued call`,
         ingress ? `ingress RSS ${fmt(ingress.ingressRssMiB)} MiB under load` : "-",
         [
-          redisBytesPerCall === undefined ? "" : `${verdict(redisBytesPerCall <= 1024)} ≤1 KiB`,
+          redisBytesPerCall === undefined ? "" : `${verdict(redisBytesPerCall <= 512)} ≤512 B`,
           ingress ? `${verdict(ingress.ingressRssMiB <= 200)} ≤200 MB` : "",
         ]
           .filter(Boolean)
@@ -174,7 +202,7 @@ async function main(): Promise<void> {
     const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
     writeFileSync(
       file,
-      `${JSON.stringify({ startedAt: new Date(startedAt).toISOString(), seconds: (Date.now() - startedAt) / 1000, rounds: ROUNDS, ingress, growth, dialer, redisBytesPerCall }, null, 2)}\n`,
+      `${JSON.stringify({ startedAt: new Date(startedAt).toISOString(), seconds: (Date.now() - startedAt) / 1000, rounds: ROUNDS, ingress, growth, dialer, callbacks, redisBytesPerCall }, null, 2)}\n`,
     );
     log(`figures written to ${path.relative(process.cwd(), file)} (${fmt((Date.now() - startedAt) / 1000)} s)`);
   } finally {

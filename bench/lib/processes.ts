@@ -78,3 +78,26 @@ export function buildBundles(): Record<string, string> {
   execFileSync(process.execPath, [path.join(BENCH_DIR, "../scripts/build.js")], { stdio: "ignore" });
   return { NODE_PATH: path.resolve(BENCH_DIR, "../node_modules/.pnpm/node_modules") };
 }
+
+/**
+ * Bundles a bench baseline (bench/<name>.ts) like the services' bundles (esbuild, npm packages external,
+ * resolved through NODE_PATH), so a baseline runs on plain Node with the same flags as the service it is
+ * compared with, not through a TypeScript loader. Returns the entry to give startService.
+ */
+export function buildBaseline(name: string): string {
+  const outfile = `bench/dist/${name}.js`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require("esbuild") as typeof import("esbuild");
+  esbuild.buildSync({
+    absWorkingDir: path.resolve(BENCH_DIR, ".."),
+    entryPoints: [`bench/${name}.ts`],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node24",
+    format: "cjs",
+    packages: "external",
+    logLevel: "warning",
+  });
+  return outfile;
+}

@@ -31,11 +31,14 @@ export async function provisionTenants(
   return tenants;
 }
 
-/** Inserts `count` queued calls straight into Postgres (for dialer scenarios); returns their ids. */
+/**
+ * Inserts `count` queued calls straight into Postgres (for dialer scenarios); returns their ids, as long as
+ * real ones (newId: `call_` + 20 characters), since their length is part of what a job costs in Redis.
+ */
 export async function insertQueuedCalls(db: Database, tenant: Tenant, count: number, number = "+14155552671"): Promise<string[]> {
   const { rows } = await db.pool.query<{ id: string }>(
     `INSERT INTO calls (id, org_id, agent_id, contact_number, contact_name, credits_reserved)
-     SELECT 'call_bench_' || md5(random()::text || g::text), $1, $2, $3, 'Bench Contact', 1
+     SELECT 'call_' || substr(md5(random()::text || g::text), 1, 20), $1, $2, $3, 'Bench Contact', 1
      FROM generate_series(1, $4) g RETURNING id`,
     [tenant.orgId, tenant.agentId, number, count],
   );

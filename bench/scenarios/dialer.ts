@@ -1,20 +1,19 @@
-import { callJobOptions, createQueues, createRedis } from "@inbound/queue";
+import { createQueues, createRedis, enqueueCalls } from "@inbound/queue";
 import type { Stack } from "../lib/stack";
-import { DIALER_ENTRY, rssMiB, startService } from "../lib/processes";
+import { buildBaseline, DIALER_ENTRY, rssMiB, startService } from "../lib/processes";
 import { insertQueuedCalls, type Tenant } from "../lib/provision";
+import { settledTransactions, transactionsSoFar } from "../lib/pg-counters";
 import { spread, type Spread } from "../lib/stats";
 
 async function enqueue(stack: Stack, prefix: string, tenant: Tenant, ids: string[]): Promise<void> {
   const redis = createRedis({ url: stack.redisUrl, timeoutMs: 10_000, role: "client" });
   const queues = createQueues(redis, prefix);
   try {
+    // The jobs the ingress enqueues (packages/queue: enqueueCall), 1,000 per round trip.
     for (let i = 0; i < ids.length; i += 1000) {
-      await queues.calls.addBulk(
-        ids.slice(i, i + 1000).map((callId) => ({
-          name: "dial",
-          data: { callId, orgId: tenant.orgId },
-          opts: { ...callJobOptions(), jobId: callId },
-        })),
+      await enqueueCalls(
+        queues,
+        ids.slice(i, i + 1000).map((callId) => ({ callId, orgId: tenant.orgId })),
       );
     }
   } finally {
@@ -24,9 +23,13 @@ async function enqueue(stack: Stack, prefix: string, tenant: Tenant, ids: string
 }
 
 interface DrainRun {
+  /** calls / (last end − first dial), or / (last dial − first dial) when `rate` is "placed". */
   callsPerSecond: number;
+  /** Most calls live (dialing, ringing, in_progress) at one look, every 100 ms. */
   peakActive: number;
   peakRssMiB: number;
+  /** Postgres statements (transactions) per call, everything the processes ran, this bench's own looks excluded. */
+  statementsPerCall: number;
 }
 
 /** Queues `count` calls, starts `processes` workers, and times queued → done for all of them. */
@@ -34,7 +37,14 @@ async function drain(
   stack: Stack,
   env: Record<string, string>,
   tenant: Tenant,
-  options: { entry: string; processes: number; count: number; doneStatuses: string[]; timeoutSeconds: number },
+  options: {
+    entry: string;
+    processes: number;
+    count: number;
+    timeoutSeconds: number;
+    /** "ended": first dial to last end (default); "placed": first dial to last dial (the placement rate). */
+    rate?: "ended" | "placed";
+  },
 ): Promise<DrainRun> {
   const prefix = `{bench${Math.random().toString(36).slice(2, 8)}}`;
   const ids = await insertQueuedCalls(stack.db, tenant, options.count);
@@ -45,6 +55,8 @@ async function drain(
       startService(options.entry, { ...env, REDIS_PREFIX: prefix, DIALER_PORT: "0" }, /dialer ready/),
     ),
   );
+  const before = await transactionsSoFar(stack.db);
+  let ownStatements = 0;
   const started = Date.now();
   await enqueue(stack, prefix, tenant, ids);
   let peakActive = 0;
@@ -52,41 +64,69 @@ async function drain(
   try {
     const deadline = started + options.timeoutSeconds * 1000;
     for (;;) {
+      ownStatements += 1;
       const { rows } = await stack.db.pool.query<{ status: string; end_reason: string | null; n: number }>(
         `SELECT status::text, end_reason, count(*)::int AS n FROM calls WHERE id = ANY($1) GROUP BY 1, 2`,
         [ids],
       );
       const count = (statuses: string[]) => rows.filter((r) => statuses.includes(r.status)).reduce((n, r) => n + r.n, 0);
-      const done = count(options.doneStatuses);
+      const done = count(["completed"]);
       peakActive = Math.max(peakActive, count(["dialing", "ringing", "in_progress"]));
       peakRss = Math.max(peakRss, ...workers.map((w) => rssMiB(w.child.pid)));
       if (done >= ids.length) break;
       if (count(["completed", "no_answer", "busy", "failed", "canceled"]) >= ids.length) {
-        throw new Error(`drain: calls ended otherwise than ${options.doneStatuses.join("/")}: ${JSON.stringify(rows)}`);
+        throw new Error(`drain: calls ended otherwise than completed: ${JSON.stringify(rows)}`);
       }
       if (Date.now() > deadline) throw new Error(`drain timed out: ${done}/${ids.length} done: ${JSON.stringify(rows)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    // Measured on the calls' own timestamps (first dial to last end), so process start-up is not counted.
-    const { rows } = await stack.db.pool.query<{ seconds: number }>(
-      `SELECT extract(epoch FROM max(ended_at) - min(dialing_at))::float AS seconds FROM calls WHERE id = ANY($1)`,
-      [ids],
-    );
-    const seconds = Math.max(rows[0]?.seconds ?? 0, 0.001);
-    return { callsPerSecond: ids.length / seconds, peakActive, peakRssMiB: peakRss };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
   }
+  // The workers have exited: their backends have reported their counters (settledTransactions waits for it).
+  const after = await settledTransactions(stack.db);
+  // Measured on the calls' own timestamps, so process start-up is not counted.
+  const { rows } = await stack.db.pool.query<{ ended: number; placed: number }>(
+    `SELECT extract(epoch FROM max(ended_at) - min(dialing_at))::float AS ended,
+            extract(epoch FROM max(dialing_at) - min(dialing_at))::float AS placed
+     FROM calls WHERE id = ANY($1)`,
+    [ids],
+  );
+  const seconds = Math.max((options.rate === "placed" ? rows[0]?.placed : rows[0]?.ended) ?? 0, 0.001);
+  return {
+    callsPerSecond: ids.length / seconds,
+    peakActive,
+    peakRssMiB: peakRss,
+    statementsPerCall: Math.max(0, after - before - ownStatements - 2) / ids.length,
+  };
 }
 
 export interface DialerFigures {
   drainBare: Spread;
   drainDialer: Spread;
+  /** Postgres statements per call in the drain: the bare worker's (1 by construction) and the dialer's. */
+  drainStatementsBare: number;
+  drainStatementsDialer: number;
   scale1: Spread;
   scale2: Spread;
-  maxConcurrency: { concurrency: number; callsPerSecond: number; peakActive: number; rssMiB: number };
+  scaleStatements: number;
+  placeMs: number;
+  talkMs: number;
+  capacity: { calls: number; talkMs: number; peakActive: number; rssMiB: number; statementsPerCall: number };
 }
 
+const median = (values: number[]) => spread(values).median;
+
+/**
+ * Scenarios 4, 5 and 7, on the provider-event model (a dialer places a call and lets it go; the call lives
+ * at the provider and its events, recorded in Postgres, move it on):
+ * - 4: drain at zero call time, the whole life of a call (claim, placement, the simulated provider's three
+ *   events, their application) vs a bare BullMQ worker doing one UPDATE per job, both bundled, same flags;
+ * - 5: scale-out, 1 vs 2 dialers, when what bounds a dialer is the time its work waits on: DIALER_CONCURRENCY
+ *   placements in flight, each taking the provider API's round trip (SIM_PLACE_MS), the calls then talking
+ *   talkMs at the provider. Rate = placements/s (first dial to last dial), every call required to complete;
+ * - 7: capacity, one dialer holding `capacityCalls` live calls at once (talking capacityTalkMs), its peak RSS.
+ */
 export async function benchDialer(
   stack: Stack,
   env: Record<string, string>,
@@ -94,38 +134,22 @@ export async function benchDialer(
   options: {
     rounds: number;
     drainCalls: number;
+    placeMs: number;
     talkMs: number;
     scaleConcurrency: number;
     scaleCalls: number;
-    maxConcurrency: number;
+    capacityCalls: number;
+    capacityTalkMs: number;
   },
 ): Promise<DialerFigures> {
+  const baselineWorker = buildBaseline("baseline-worker");
   const zero = { ...env, SIM_RING_MS: "0", SIM_TALK_MS: "0", SIM_NO_ANSWER_MS: "0", DIALER_CONCURRENCY: "50" };
-  const bare: number[] = [];
-  const dialer: number[] = [];
+  const bare: DrainRun[] = [];
+  const dialer: DrainRun[] = [];
   for (let i = 0; i < options.rounds; i++) {
-    bare.push(
-      (
-        await drain(stack, zero, tenant, {
-          entry: "bench/baseline-worker.ts",
-          processes: 1,
-          count: options.drainCalls,
-          doneStatuses: ["completed"],
-          timeoutSeconds: 120,
-        })
-      ).callsPerSecond,
-    );
-    dialer.push(
-      (
-        await drain(stack, zero, tenant, {
-          entry: DIALER_ENTRY,
-          processes: 1,
-          count: options.drainCalls,
-          doneStatuses: ["completed"],
-          timeoutSeconds: 120,
-        })
-      ).callsPerSecond,
-    );
+    const run = { processes: 1, count: options.drainCalls, timeoutSeconds: 120 };
+    bare.push(await drain(stack, zero, tenant, { ...run, entry: baselineWorker }));
+    dialer.push(await drain(stack, zero, tenant, { ...run, entry: DIALER_ENTRY }));
   }
 
   const talking = {
@@ -133,39 +157,51 @@ export async function benchDialer(
     SIM_RING_MS: "0",
     SIM_TALK_MS: String(options.talkMs),
     SIM_NO_ANSWER_MS: "0",
+    SIM_PLACE_MS: String(options.placeMs),
     DIALER_CONCURRENCY: String(options.scaleConcurrency),
   };
-  const one: number[] = [];
-  const two: number[] = [];
+  const one: DrainRun[] = [];
+  const two: DrainRun[] = [];
   for (let i = 0; i < options.rounds; i++) {
-    const run = { entry: DIALER_ENTRY, count: options.scaleCalls, doneStatuses: ["completed"], timeoutSeconds: 180 };
-    one.push((await drain(stack, talking, tenant, { ...run, processes: 1 })).callsPerSecond);
-    two.push((await drain(stack, talking, tenant, { ...run, processes: 2 })).callsPerSecond);
+    const run = { entry: DIALER_ENTRY, count: options.scaleCalls, timeoutSeconds: 180, rate: "placed" as const };
+    one.push(await drain(stack, talking, tenant, { ...run, processes: 1 }));
+    two.push(await drain(stack, talking, tenant, { ...run, processes: 2 }));
   }
 
-  const wide = { ...talking, DIALER_CONCURRENCY: String(options.maxConcurrency) };
-  const max = await drain(stack, wide, tenant, {
+  const holding = {
+    ...env,
+    SIM_RING_MS: "0",
+    SIM_TALK_MS: String(options.capacityTalkMs),
+    SIM_NO_ANSWER_MS: "0",
+    DIALER_CONCURRENCY: "50",
+  };
+  const capacity = await drain(stack, holding, tenant, {
     entry: DIALER_ENTRY,
     processes: 1,
-    count: options.maxConcurrency * 3,
-    doneStatuses: ["completed"],
-    timeoutSeconds: 240,
+    count: options.capacityCalls,
+    timeoutSeconds: 120 + options.capacityTalkMs / 1000,
   });
   return {
-    drainBare: spread(bare),
-    drainDialer: spread(dialer),
-    scale1: spread(one),
-    scale2: spread(two),
-    maxConcurrency: {
-      concurrency: options.maxConcurrency,
-      callsPerSecond: max.callsPerSecond,
-      peakActive: max.peakActive,
-      rssMiB: max.peakRssMiB,
+    drainBare: spread(bare.map((r) => r.callsPerSecond)),
+    drainDialer: spread(dialer.map((r) => r.callsPerSecond)),
+    drainStatementsBare: median(bare.map((r) => r.statementsPerCall)),
+    drainStatementsDialer: median(dialer.map((r) => r.statementsPerCall)),
+    scale1: spread(one.map((r) => r.callsPerSecond)),
+    scale2: spread(two.map((r) => r.callsPerSecond)),
+    scaleStatements: median([...one, ...two].map((r) => r.statementsPerCall)),
+    placeMs: options.placeMs,
+    talkMs: options.talkMs,
+    capacity: {
+      calls: options.capacityCalls,
+      talkMs: options.capacityTalkMs,
+      peakActive: capacity.peakActive,
+      rssMiB: capacity.peakRssMiB,
+      statementsPerCall: capacity.statementsPerCall,
     },
   };
 }
 
-/** Scenario 6: Redis memory per queued call (ids-only jobs), measured with no worker running. */
+/** Scenario 6: Redis memory per queued call (the ingress' ids-only jobs), measured with no worker running. */
 export async function benchRedisFootprint(stack: Stack, tenant: Tenant, count: number): Promise<number> {
   const redis = createRedis({ url: stack.redisUrl, timeoutMs: 10_000, role: "client" });
   const used = async () => Number((await redis.info("memory")).match(/used_memory:(\d+)/)?.[1] ?? 0);
