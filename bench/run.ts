@@ -23,7 +23,9 @@ const SECRETS_KEY = "ab".repeat(32);
 /** Connections of the provider-callback load (scenario 8). */
 const CALLBACK_CONNECTIONS = int("BENCH_CALLBACK_CONNECTIONS", 20);
 /** Comma-separated subset of: ingress, footprint, dialer, growth, callbacks (default: all). */
-const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks").split(",").map((s) => s.trim()));
+const SCENARIOS = new Set(
+  (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks").split(",").map((s) => s.trim()),
+);
 
 async function step<T>(label: string, run: () => Promise<T>): Promise<T> {
   log(label);
@@ -83,8 +85,9 @@ async function main(): Promise<void> {
         )
       : undefined;
     const callbacks = SCENARIOS.has("callbacks")
-      ? await step(`scenario 8: Twilio callbacks vs baseline, ${ROUNDS} rounds × ${SECONDS} s, ${CALLBACK_CONNECTIONS} connections`, () =>
-          benchCallbacks(stack, env, one, { rounds: ROUNDS, seconds: SECONDS, connections: CALLBACK_CONNECTIONS }),
+      ? await step(
+          `scenario 8: Twilio callbacks vs baseline, ${ROUNDS} rounds × ${SECONDS} s, ${CALLBACK_CONNECTIONS} connections`,
+          () => benchCallbacks(stack, env, one, { rounds: ROUNDS, seconds: SECONDS, connections: CALLBACK_CONNECTIONS }),
         )
       : undefined;
     const growth = SCENARIOS.has("growth")

@@ -86,7 +86,9 @@ export async function enqueueCall(queues: Queues, job: CallJob): Promise<void> {
 /** Enqueues many calls in one round trip (same jobs as enqueueCall). */
 export async function enqueueCalls(queues: Queues, jobs: readonly CallJob[]): Promise<void> {
   if (jobs.length === 0) return;
-  await queues.calls.addBulk(jobs.map((job) => ({ name: CALL_JOB_NAME, data: { orgId: job.orgId }, opts: callJobOptions(job.callId) })));
+  await queues.calls.addBulk(
+    jobs.map((job) => ({ name: CALL_JOB_NAME, data: { orgId: job.orgId }, opts: callJobOptions(job.callId) })),
+  );
 }
 
 export async function enqueuePurge(queues: Queues, job: PurgeJob, maxAttempts: number): Promise<void> {

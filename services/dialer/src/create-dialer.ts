@@ -3,7 +3,17 @@ import type { AddressInfo } from "node:net";
 import type { Config } from "@inbound/config";
 import { createDatabase, type Database, pruneDialers, retireDialer } from "@inbound/db";
 import type { Logger } from "@inbound/logging";
-import { CALL_QUEUE, type CallJobData, callJobOf, callWorkerRetention, createQueues, createRedis, PURGE_QUEUE, type PurgeJob, type Queues } from "@inbound/queue";
+import {
+  CALL_QUEUE,
+  type CallJobData,
+  callJobOf,
+  callWorkerRetention,
+  createQueues,
+  createRedis,
+  PURGE_QUEUE,
+  type PurgeJob,
+  type Queues,
+} from "@inbound/queue";
 import { createWebhookWorker } from "@inbound/webhooks";
 import { DelayedError, type Job, Worker } from "bullmq";
 import { createCallStore } from "./call-store";
@@ -127,11 +137,15 @@ export function createDialer(deps: DialerDeps): Dialer {
     autorun: false,
   };
 
-  const callWorker = new Worker<CallJobData>(CALL_QUEUE, (job: Job<CallJobData>, token?: string) => track(processCallJob(job, token)), {
-    ...workerOptions,
-    ...callWorkerRetention,
-    concurrency: config.DIALER_CONCURRENCY,
-  });
+  const callWorker = new Worker<CallJobData>(
+    CALL_QUEUE,
+    (job: Job<CallJobData>, token?: string) => track(processCallJob(job, token)),
+    {
+      ...workerOptions,
+      ...callWorkerRetention,
+      concurrency: config.DIALER_CONCURRENCY,
+    },
+  );
 
   async function processCallJob(job: Job<CallJobData>, token?: string) {
     const call = callJobOf(job);
