@@ -1,17 +1,157 @@
-export * from "./database";
-export * from "./unavailable";
-export * from "./migrate/migrate";
-export * from "./admin/organizations";
-export * from "./admin/show-call";
+// Explicit named exports: what @inbound/db offers is listed here, one module at a time (no `export *`).
+export {
+  PrismaClient,
+  createDatabase,
+  type Database,
+  type DatabaseOptions,
+} from "./database";
+export { isDatabaseUnavailable } from "./unavailable";
+export {
+  DEFAULT_MIGRATIONS_DIR,
+  loadMigrations,
+  migrate,
+  type MigrationResult,
+} from "./migrate/migrate";
+export {
+  NotFoundError,
+  addCredits,
+  createAgent,
+  createOrganization,
+  disableSigning,
+  enableSigning,
+  rotateSigning,
+  rotateWebhookToken,
+  setDailyQuota,
+  showOrganization,
+  type OrganizationView,
+} from "./admin/organizations";
+export { showCall } from "./admin/show-call";
 export { Prisma } from "./generated/prisma/client";
 export type { CallStatus as DbCallStatus } from "./generated/prisma/client";
-export * from "./calls/transition-call";
-export * from "./calls/create-call";
+export {
+  TRANSITIONS_WITH,
+  assertTransition,
+  currentStatus,
+  movedCall,
+  transitionCall,
+  transitionCalls,
+  transitionInputs,
+  type EngagementRecord,
+  type MovedCall,
+  type MovedRow,
+  type TransitionRequest,
+  type TransitionResult,
+} from "./calls/transition-call";
+export {
+  createQueuedCall,
+  createQueuedCalls,
+  type CreateCallInput,
+  type CreateCallResult,
+} from "./calls/create-call";
 export { mayHaveCommitted, StatementNotSentError } from "./calls/commit-outcome";
-export * from "./calls/delete-call";
-export * from "./ingress/find-webhook-org";
-export * from "./ingress/idempotency";
-export * from "./dialer";
-export * from "./calls/run-sql";
-export * from "./batching/create-batcher";
-export * from "./webhooks";
+export {
+  eraseCall,
+  type DeleteCallResult,
+} from "./calls/delete-call";
+export {
+  findWebhookOrg,
+  findWebhookOrgs,
+  type SealedSigningSecret,
+  type WebhookOrg,
+} from "./ingress/find-webhook-org";
+export {
+  claimIdempotencyKey,
+  releaseIdempotencyKey,
+  storeIdempotentResponse,
+  sweepExpiredIdempotencyRecords,
+  type ClaimInput,
+  type IdempotencyClaim,
+  type StoredResponse,
+} from "./ingress/idempotency";
+export {
+  claimQueuedCall,
+  claimQueuedCalls,
+  claimRetryAttempt,
+  loadCallProgress,
+  loadDialableCall,
+  recordPlacements,
+  scheduleRetry,
+  touchLiveCall,
+  type CallProgress,
+  type ClaimRequest,
+  type ClaimResult,
+  type DialableCall,
+} from "./dialer/dial-queries";
+export {
+  findIdleLiveCalls,
+  findQueuedCalls,
+  findUnpurgedDeletions,
+  type LiveCallRef,
+  type QueuedCallRef,
+} from "./dialer/reconcile-queries";
+export {
+  loadDeletion,
+  providerCallIdsOf,
+  recordPurgeAttempt,
+  type PendingDeletion,
+} from "./dialer/purge-queries";
+export {
+  advanceSimulatedDials,
+  findSimulatedDial,
+  hangUpSimulatedDial,
+  insertSimulatedDials,
+  purgeSimulatedDials,
+  type SimulatedDial,
+  type SimulatedDialInput,
+  type SimulatedStep,
+} from "./dialer/simulated-provider-store";
+export {
+  heartbeatDialer,
+  pruneDialers,
+  retireDialer,
+  takeOverLostCall,
+  type TakeOverResult,
+} from "./dialer/dialer-liveness";
+export {
+  claimProviderEvents,
+  countPendingProviderEvents,
+  markProviderEventsApplied,
+  recordProviderEvent,
+  type RecordedProviderEvent,
+} from "./provider-events/provider-events";
+export {
+  runSql,
+  type SqlClient,
+} from "./calls/run-sql";
+export {
+  BatcherFullError,
+  createBatcher,
+  type BatcherOptions,
+} from "./batching/create-batcher";
+export {
+  changeEndpoint,
+  findEndpoint,
+  insertEndpoint,
+  insertTestMessage,
+  listAttempts,
+  listEndpoints,
+  listMessages,
+  recoverFailedMessages,
+  resendMessage,
+  rotateEndpointSecret,
+  type AttemptView,
+  type EndpointView,
+  type MessageView,
+} from "./webhooks/endpoints";
+export {
+  claimMessage,
+  handOffDueMessages,
+  recordAttempt,
+  sweepWebhookLog,
+  webhookBacklog,
+  type AttemptOutcome,
+  type AttemptRecord,
+  type ClaimedMessage,
+  type MessageHandoff,
+} from "./webhooks/delivery-queries";
+export { outboxCtes } from "./webhooks/outbox-sql";
