@@ -24,8 +24,8 @@ test("the add lands 3 s late: 201 at once, the call is dialled exactly once and 
   // The ingress reaches Redis through the proxy; the dialer directly. Its reconciler races the late add.
   const ingress = await env.ingress({ REDIS_URL: proxy.url, REDIS_TIMEOUT_MS: "1000" });
   await env.dialer({ RECONCILE_INTERVAL_MS: "300", RECONCILE_AFTER_MS: "500" });
-  // The add is the one command whose payload holds a job's data (ids only: "callId").
-  proxy.delayWhen('"callId"', 3000);
+  // The add is the one command the ingress sends that names a call (its job id is the call id).
+  proxy.delayWhen("call_", 3000);
   const started = Date.now();
   const res = await create(ingress.url, org.token, org.agentId, { contact_number: "+14155552671" });
   const answeredInMs = Date.now() - started;
