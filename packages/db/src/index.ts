@@ -48,7 +48,7 @@ export {
   type CreateCallInput,
   type CreateCallResult,
 } from "./calls/create-call";
-export { mayHaveCommitted, StatementNotSentError } from "./calls/commit-outcome";
+export { mayHaveCommitted, settleFailedWrite, StatementNotSentError } from "./calls/commit-outcome";
 export {
   eraseCall,
   type DeleteCallResult,

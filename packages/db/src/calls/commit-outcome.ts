@@ -1,3 +1,5 @@
+import { setTimeout as delay } from "node:timers/promises";
+
 /** Connect-phase failures: the statement never reached Postgres, so nothing it would have written exists. */
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "57P03", "53300", "P1001", "P2024"]);
 const NOT_SENT_MESSAGE = /timeout exceeded when trying to connect|connect ECONNREFUSED|the database system is starting up/i;
@@ -32,4 +34,29 @@ export class StatementNotSentError extends Error {
     super("not sent: Postgres was unavailable for the batch ahead", { cause });
     this.name = "StatementNotSentError";
   }
+}
+
+/**
+ * Settles a single-statement write that failed: definite failures (mayHaveCommitted false) are "absent" at
+ * once; an unknown outcome is settled by waiting out the statement timeout (after it Postgres has finished
+ * or aborted the statement) and then reading back what the write would have left, retried until
+ * 3 × timeoutMs. "unknown" only when Postgres never answered the read.
+ */
+export async function settleFailedWrite<T>(
+  error: unknown,
+  options: { timeoutMs: number; readBack: () => Promise<T | null> },
+): Promise<{ outcome: "present"; value: T } | { outcome: "absent" } | { outcome: "unknown" }> {
+  if (!mayHaveCommitted(error)) return { outcome: "absent" };
+  const { timeoutMs } = options;
+  const deadline = Date.now() + 3 * timeoutMs;
+  await delay(timeoutMs);
+  while (Date.now() < deadline) {
+    try {
+      const value = await options.readBack();
+      return value === null ? { outcome: "absent" } : { outcome: "present", value };
+    } catch {
+      await delay(Math.min(500, timeoutMs));
+    }
+  }
+  return { outcome: "unknown" };
 }

@@ -23,6 +23,7 @@ export function createProvider(config: Config, sql: SqlClient, onBackgroundError
       noAnswerMs: config.SIM_NO_ANSWER_MS,
       tickMs: config.SIM_TICK_MS,
       placeMs: config.SIM_PLACE_MS,
+      settleMs: config.DATABASE_TIMEOUT_MS,
     },
     {},
     onBackgroundError,

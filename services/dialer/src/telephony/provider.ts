@@ -72,6 +72,12 @@ export type ProviderCallState =
 export interface TelephonyProvider {
   readonly name: string;
   /**
+   * True when getCall finds every dial ever placed by our own reference (call id and attempt), so that
+   * "unknown" means "never placed" and placing the attempt again cannot ring the person twice. False for a
+   * provider that can only be asked by its own call id (Twilio): an attempt whose id we never got may exist.
+   */
+  readonly findsCallsByOurReference: boolean;
+  /**
    * Places the dial and returns at once with the provider's call id; progress comes later as provider
    * events. Rejects with ProviderError when the provider refused the dial (transient or not).
    */

@@ -5,6 +5,7 @@ import {
   type BatcherOptions,
   createBatcher,
   findSimulatedDial,
+  settleFailedWrite,
   hangUpSimulatedDial,
   insertSimulatedDials,
   purgeSimulatedDials,
@@ -30,6 +31,8 @@ export interface SimulatedTimings {
   tickMs?: number;
   /** The provider API's round trip: placeCall answers after this long (SIM_PLACE_MS; abortable). */
   placeMs?: number;
+  /** The store's statement timeout (DATABASE_TIMEOUT_MS): how long a dial whose write failed takes to settle. */
+  settleMs?: number;
 }
 
 export type SimulatedBehaviour = "no_answer" | "busy" | "fail" | "transient_then_connect" | "connect";
@@ -80,6 +83,8 @@ const TICK_BATCH = 500;
  * running the simulated provider carries it on, so a call outlives the dialer that placed it.
  */
 export class SimulatedProvider implements TelephonyProvider {
+  /** Its store is keyed by our reference (call id, attempt): "unknown" means never placed. */
+  readonly findsCallsByOurReference = true;
   readonly name = PROVIDER;
   private readonly insertDial: (dial: SimulatedDialInput) => Promise<boolean>;
   private clock: { stop(): Promise<void> } | undefined;
@@ -102,16 +107,29 @@ export class SimulatedProvider implements TelephonyProvider {
       behaviour === "fail" ? "failed" : behaviour === "transient_then_connect" && target.attempt === 1 ? "transient_error" : null;
     const providerCallId = newId("sim");
     const lines = transcriptLines(target);
-    const placed = await this.insertDial({
-      providerCallId,
-      callId: target.callId,
-      attempt: target.attempt,
-      toNumber: target.toNumber,
-      outcome: refused ?? "dialing",
-      script: refused ? [] : simulatedScript(behaviour, this.timings),
-      transcript: refused ? null : lines.join("\n"),
-      recordingUrl: refused ? null : recordingUrl(providerCallId),
-    });
+    let placed: boolean;
+    try {
+      placed = await this.insertDial({
+        providerCallId,
+        callId: target.callId,
+        attempt: target.attempt,
+        toNumber: target.toNumber,
+        outcome: refused ?? "dialing",
+        script: refused ? [] : simulatedScript(behaviour, this.timings),
+        transcript: refused ? null : lines.join("\n"),
+        recordingUrl: refused ? null : recordingUrl(providerCallId),
+      });
+    } catch (error) {
+      // The provider's own store failed (Postgres away). Like a real provider's 5xx: transient when the
+      // dial was certainly not recorded, so the attempt is retried and the person still gets their one call.
+      const settled = await settleFailedWrite(error, {
+        timeoutMs: this.timings.settleMs ?? 3000,
+        readBack: () => findSimulatedDial(this.sql, { callId: target.callId, attempt: target.attempt }),
+      });
+      if (settled.outcome === "absent") throw new ProviderError("provider_unavailable", true, "the provider could not take the call");
+      if (settled.outcome === "unknown") throw error; // the job fails; the reconciler re-attaches with getCall
+      placed = settled.value.providerCallId === providerCallId;
+    }
     if (!placed) {
       // Idempotency key already used: this attempt was placed (or hung up) before. Never ring twice.
       throw new ProviderError("duplicate_attempt", false, "this dial attempt was already placed");

@@ -33,6 +33,8 @@ const TWIML = '<Response><Pause length="1"/></Response>';
  * permanent dial failure; 5xx, 429 and network errors are transient (the dialer retries).
  */
 export class TwilioProvider implements TelephonyProvider {
+  /** Twilio is asked by its CallSid only: a dial whose CallSid we never got may still exist. */
+  readonly findsCallsByOurReference = false;
   readonly name = "twilio";
   private readonly client: ReturnType<typeof twilio>;
 

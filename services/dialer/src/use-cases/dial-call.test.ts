@@ -268,13 +268,15 @@ describe("re-attachment: a job redelivered for a live call asks the provider, ne
     expect(await callRow(prisma(), callId)).toMatchObject({ status: "busy", endReason: "busy" });
   });
 
-  test("claimed but never placed (its dialer died before placing): ended dialer_lost only once the owner is dead; refunded", async () => {
+  test("claimed but never placed, at a provider asked by its own ids only (Twilio): ended dialer_lost once the owner is dead; refunded", async () => {
     const before = await credits(prisma(), org.orgId);
     const owner = "dlr_test_placing";
     await heartbeatDialer(suite.db.pool, owner);
     const { callId } = await queueCall(prisma(), null, org);
     await transitionCall(suite.db.pool, { callId, from: "queued", to: "dialing", incrementAttempts: true, ownerDialerId: owner });
-    const other = testContext(suite, { provider: ctx.provider, deadAfterMs: 60_000 });
+    // The same provider, except that "unknown" no longer proves "never placed".
+    const byItsIdsOnly = Object.assign(Object.create(ctx.provider), { findsCallsByOurReference: false });
+    const other = testContext(suite, { provider: byItsIdsOnly, deadAfterMs: 60_000 });
     expect(await dial(callId, other)).toEqual({ kind: "reattached", outcome: "owner_alive" });
     expect(await callRow(prisma(), callId)).toMatchObject({ status: "dialing" });
     await prisma().$executeRaw`UPDATE dialers SET heartbeat_at = now() - interval '1 hour' WHERE id = ${owner}`;
@@ -282,6 +284,24 @@ describe("re-attachment: a job redelivered for a live call asks the provider, ne
     expect(await callRow(prisma(), callId)).toMatchObject({ status: "failed", endReason: "dialer_lost" });
     expect(await credits(prisma(), org.orgId)).toBe(before);
     expect(await dialsOf(prisma(), callId)).toBe(0);
+  });
+
+  test("claimed but never placed, at a provider that finds dials by our reference: the next attempt is placed once the owner is dead", async () => {
+    const owner = "dlr_test_placing_2";
+    await heartbeatDialer(suite.db.pool, owner);
+    const { callId } = await queueCall(prisma(), null, org);
+    await transitionCall(suite.db.pool, { callId, from: "queued", to: "dialing", incrementAttempts: true, ownerDialerId: owner });
+    const other = testContext(suite, { provider: ctx.provider, deadAfterMs: 60_000 });
+    expect(ctx.provider.findsCallsByOurReference).toBe(true);
+    expect(await dial(callId, other)).toEqual({ kind: "reattached", outcome: "owner_alive" });
+    await prisma().$executeRaw`UPDATE dialers SET heartbeat_at = now() - interval '1 hour' WHERE id = ${owner}`;
+    // Attempt 1 is unknown at the provider: never placed. Attempt 2 waits for its backoff, then is placed.
+    const result = await dial(callId, other);
+    expect(result).toMatchObject({ kind: "retry" });
+    expect(await callRow(prisma(), callId)).toMatchObject({ status: "dialing", attempts: 1, retryPendingAt: expect.any(Date) });
+    await prisma().call.update({ where: { id: callId }, data: { retryPendingAt: new Date(Date.now() - 1) } });
+    expect(await dial(callId, other)).toMatchObject({ kind: "placed", attempt: 2 });
+    expect(await dialsOf(prisma(), callId)).toBe(1);
   });
 
   test("still up past CALL_MAX_DURATION_MS: hung up at the provider, failed/call_timeout, engagement kept", async () => {

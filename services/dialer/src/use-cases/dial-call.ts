@@ -59,7 +59,8 @@ export async function dialCall(ctx: DialerContext, job: DialJob, signal: AbortSi
           return placeAttempt(ctx, call, attempt, signal);
         }
         const outcome = await reattachCall(ctx, lostCallOf(call));
-        if (outcome === "moved") continue;
+        // Moved, or its next attempt scheduled: read the call again (a pending retry answers with its delay).
+        if (outcome === "moved" || outcome === "retry_scheduled") continue;
         ctx.logger.info({ callId: call.id, status: call.status, outcome }, "dial job redelivered for a live call: re-attached");
         return { kind: "reattached", outcome };
       }

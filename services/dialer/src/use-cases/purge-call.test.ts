@@ -52,6 +52,7 @@ test("a failing provider purge is counted and thrown (BullMQ retries it); the ne
   let calls = 0;
   const flaky: TelephonyProvider = {
     name: "flaky",
+    findsCallsByOurReference: real.findsCallsByOurReference,
     placeCall: real.placeCall.bind(real),
     hangUp: real.hangUp.bind(real),
     retrieveCall: real.retrieveCall.bind(real),

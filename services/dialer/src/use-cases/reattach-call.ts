@@ -1,4 +1,4 @@
-import { takeOverLostCall, touchLiveCall } from "@inbound/db";
+import { scheduleRetry, takeOverLostCall, touchLiveCall } from "@inbound/db";
 import type { DialerContext } from "../context";
 import { errorCode } from "../errors/error-code";
 import { applyProviderEvent } from "./apply-provider-event";
@@ -11,6 +11,8 @@ export type ReattachOutcome =
   | "ended"
   /** Unknown at the provider while a live dialer may still be placing it: left alone for now. */
   | "owner_alive"
+  /** Never placed at the provider (it finds calls by our reference): its next attempt is scheduled. */
+  | "retry_scheduled"
   /** The call moved on meanwhile: read it again. */
   | "moved";
 
@@ -20,7 +22,10 @@ export type ReattachOutcome =
  * (getCall) and apply what it says as a provider event (a callback may have been lost); never dial again.
  * The call is ended here only when:
  * - the provider knows no such call: as `provider_lost` when it had given us its id, else as `dialer_lost`
- *   once the dialer that was placing it is gone (takeOverLostCall: its heartbeat in Postgres);
+ *   once the dialer that was placing it is gone (takeOverLostCall: its heartbeat in Postgres). Except when
+ *   the provider finds every dial by our own reference (findsCallsByOurReference): then "unknown" means
+ *   the attempt was never placed (its placing failed, e.g. Postgres went away mid-claim), and the next
+ *   attempt is scheduled like after a transient provider error, so the person still gets one call;
  * - it is still up past CALL_MAX_DURATION_MS after it was first dialled: hung up, `call_timeout`.
  * A call still up is marked as looked at (updated_at), so the reconciler asks again only after its idle time.
  */
@@ -38,6 +43,16 @@ export async function reattachCall(ctx: DialerContext, call: LostCall): Promise<
       ownCallUnfollowed: true, // not in `following` (checked above): if this process owns it, its placing ended
     });
     if (!taken.taken) return taken.ownerAlive ? "owner_alive" : "moved";
+    if (ctx.provider.findsCallsByOurReference && call.status === "dialing" && call.attempt < ctx.dial.maxAttempts) {
+      const delayMs = ctx.dial.backoffMs * 2 ** (call.attempt - 1);
+      const scheduled = await scheduleRetry(ctx.sql, {
+        callId: call.callId,
+        attempts: call.attempt,
+        delayMs,
+        detail: `attempt ${call.attempt} was never placed at the provider; retry in ${delayMs} ms`,
+      });
+      return scheduled ? "retry_scheduled" : "moved";
+    }
     return (await endLostCall(ctx, call, "dialer_lost")) ? "ended" : "moved";
   }
   if (seen.state !== "ended" && (call.secondsSinceDialing ?? 0) * 1000 > ctx.dial.maxCallMs) {

@@ -111,7 +111,7 @@ test("a deletion whose provider purge is not done and has no live job gets its p
   expect(await queues.purges.getJobCountByTypes("waiting")).toBe(1);
 });
 
-test("an idle live call is re-attached at the provider (its lost callbacks applied); one the provider never had is ended as lost", async () => {
+test("an idle live call is re-attached at the provider (its lost callbacks applied); one the provider never had gets its next attempt", async () => {
   const before = await credits(suite.db.prisma, org.orgId);
   const ctx = testContext(suite);
   // Placed at the provider, whose events were recorded but never applied (every dialer was down).
@@ -133,11 +133,14 @@ test("an idle live call is re-attached at the provider (its lost callbacks appli
   await age(placed.callId, 5000);
   expect((await reconciler(60_000, 60_000).runOnce()).endedLostCalls).toEqual([]); // not idle long enough
   const report = await reconciler(60_000, 1000).runOnce();
-  expect(report.endedLostCalls).toEqual([stuck.callId]);
+  expect(report.endedLostCalls).toEqual([]);
+  expect(report.unplacedRescheduled).toEqual([stuck.callId]);
   expect(report.reattachedCalls).toEqual([placed.callId]);
-  expect(await callRow(suite.db.prisma, stuck.callId)).toMatchObject({ status: "failed", endReason: "dialer_lost" });
+  // The simulated provider finds every dial by our reference: never placed, so attempt 2 is scheduled.
+  expect(await callRow(suite.db.prisma, stuck.callId)).toMatchObject({ status: "dialing", retryPendingAt: expect.any(Date) });
+  expect(await dialsOf(suite.db.prisma, stuck.callId)).toBe(0);
   expect(await callRow(suite.db.prisma, placed.callId)).toMatchObject({ status: "busy", endReason: "busy" });
-  expect(await credits(suite.db.prisma, org.orgId)).toBe(before); // both refunded
+  expect(await credits(suite.db.prisma, org.orgId)).toBe(before - 1); // the busy one refunded; the other still to call
   expect(await dialsOf(suite.db.prisma, placed.callId)).toBe(1);
 });
 

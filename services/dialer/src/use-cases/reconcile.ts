@@ -27,6 +27,8 @@ export interface ReconcileReport {
   endedLostCalls: string[];
   /** Live calls whose provider was asked where they are (and that carry on). */
   reattachedCalls: string[];
+  /** Claimed, never placed at a provider that finds dials by our reference: next attempt scheduled. */
+  unplacedRescheduled: string[];
   retriesRequeued: string[];
   /** Expired Idempotency-Key records deleted this round. */
   sweptIdempotencyRecords: number;
@@ -142,6 +144,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
       const outcome = await reattachCall(ctx, lostCallOf(call));
       if (outcome === "ended") report.endedLostCalls.push(call.id);
       if (outcome === "reattached") report.reattachedCalls.push(call.id);
+      if (outcome === "retry_scheduled") report.unplacedRescheduled.push(call.id);
     }
   }
 
@@ -157,6 +160,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
         requeuedPurges: [],
         endedLostCalls: [],
         reattachedCalls: [],
+        unplacedRescheduled: [],
         retriesRequeued: [],
         sweptIdempotencyRecords: 0,
       };

@@ -6,7 +6,7 @@ import { create, createFaultEnv, creditsOf, dialsOf, type FaultEnv } from "./fau
 /**
  * Fault: Postgres goes away under load (every connection reset, new ones refused, as in a restart) and
  * comes back 1.5 s later, for a real ingress and a real dialer. Must hold: no 500s (201 or 503 only);
- * every 201 call is dialled at most once and ends; no call exists that the sender was not told about
+ * every 201 call is dialled exactly once and ends; no call exists that the sender was not told about
  * (a 503 means nothing was committed); the balance is exact.
  */
 let env: FaultEnv;
@@ -22,7 +22,7 @@ afterAll(async () => {
   await proxy?.close();
 });
 
-test("Postgres restart under load: 201 or 503 only, no call behind a 503, each 201 dialled at most once and ended, exact balance", async () => {
+test("Postgres restart under load: 201 or 503 only, no call behind a 503, each 201 dialled exactly once and ended, exact balance", async () => {
   const initial = 1000;
   const org = await createTestOrg(env.suite.db, { credits: initial });
   const viaProxy = { DATABASE_URL: proxy.url, DATABASE_TIMEOUT_MS: "1000" };
@@ -73,17 +73,9 @@ test("Postgres restart under load: 201 or 503 only, no call behind a 503, each 2
     60_000,
     200,
   );
-  // Never twice. A call whose dial could not be placed because Postgres went away mid-claim ends failed
-  // (dialer_lost, refunded) without being dialled: the person is not called, and the sender sees why.
-  const undialled: string[] = [];
-  for (const id of answered) {
-    const dials = await dialsOf(env, id);
-    expect(dials).toBeLessThanOrEqual(1);
-    if (dials === 0) undialled.push(id);
-  }
-  const notDialled = await env.suite.db.prisma.call.findMany({ where: { id: { in: undialled } } });
-  for (const call of notDialled) expect(call).toMatchObject({ status: "failed", endReason: "dialer_lost" });
-  expect(undialled.length).toBeLessThan(answered.size / 10);
+  // Exactly once: a dial whose placing failed while Postgres was away was certainly not placed (the
+  // simulated provider finds every dial by our reference), so its next attempt placed it.
+  for (const id of answered) expect({ id, dials: await dialsOf(env, id) }).toEqual({ id, dials: 1 });
 
   // Exact balance: one credit per call, back for each call that never connected.
   const refunded = await env.suite.db.prisma.call.count({

@@ -1,6 +1,5 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { ApiError, type CreateCallData, newId } from "@inbound/contracts";
-import { type CreateCallInput, type CreateCallResult, currentStatus, mayHaveCommitted } from "@inbound/db";
+import { type CreateCallInput, type CreateCallResult, currentStatus, mayHaveCommitted, settleFailedWrite } from "@inbound/db";
 import { enqueueCall } from "@inbound/queue";
 import { serviceUnavailable, withTimeout } from "../http/unavailable";
 import type { ActionContext, ActionDeps, ActionResult } from "./action";
@@ -87,31 +86,26 @@ export function idempotencyKeyInFlight(): ApiError {
 }
 
 /**
- * Runs the create statement; when it failed in a way that may still have committed, waits out the
- * statement's own timeout (after it Postgres has finished or aborted it) and reads the call by its id.
- * Found: it was created. Not found: nothing was. No answer: 503, logged as an unknown outcome.
+ * Runs the create statement; when it failed in a way that may still have committed, reads the call back
+ * by its id once Postgres has settled it (settleFailedWrite). Found: it was created. Not found: nothing
+ * was (503). No answer: 503 as OutcomeUnknownError.
  */
 async function commitCreate(deps: ActionDeps, ctx: ActionContext, input: CreateCallInput): Promise<CreateCallResult> {
   try {
     return await deps.createQueuedCall(input);
   } catch (error) {
     if (!mayHaveCommitted(error)) throw error;
+    const settled = await settleFailedWrite(error, {
+      timeoutMs: deps.config.DATABASE_TIMEOUT_MS,
+      readBack: () => currentStatus(deps.sql, input.callId, ctx.orgId),
+    });
     const log = { request_id: ctx.requestId, org_id: ctx.orgId, call_id: input.callId };
-    const timeoutMs = deps.config.DATABASE_TIMEOUT_MS;
-    const deadline = Date.now() + 3 * timeoutMs;
-    await delay(timeoutMs);
-    while (Date.now() < deadline) {
-      try {
-        const status = await currentStatus(deps.sql, input.callId, ctx.orgId);
-        deps.logger.warn({ ...log, committed: status !== null }, "create statement outcome resolved by reading the call");
-        if (status !== null) return { outcome: "created" };
-        throw serviceUnavailable("database");
-      } catch (readError) {
-        if (readError instanceof ApiError) throw readError;
-        await delay(Math.min(500, timeoutMs));
-      }
+    if (settled.outcome === "unknown") {
+      deps.logger.error(log, "create statement outcome unknown: Postgres did not answer the check");
+      throw new OutcomeUnknownError(error);
     }
-    deps.logger.error(log, "create statement outcome unknown: Postgres did not answer the check");
-    throw new OutcomeUnknownError(error);
+    deps.logger.warn({ ...log, committed: settled.outcome === "present" }, "create statement outcome resolved by reading the call");
+    if (settled.outcome === "present") return { outcome: "created" };
+    throw serviceUnavailable("database");
   }
 }
