@@ -1,3 +1,4 @@
 export * from "./redis";
 export * from "./queues";
 export * from "./org-epoch";
+export * from "./org-change-notifier";
