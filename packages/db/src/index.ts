@@ -14,3 +14,5 @@ export * from "./ingress/idempotency";
 export * from "./dialer";
 export * from "./calls/run-sql";
 export * from "./batching/create-batcher";
+export * from "./dashboard/users";
+export * from "./dashboard/calls";

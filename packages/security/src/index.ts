@@ -1,3 +1,4 @@
 export * from "./tokens";
 export * from "./secret-box";
 export * from "./signature";
+export * from "./passwords";
