@@ -7,6 +7,7 @@ import { orgCommands } from "./org";
 import { quotaCommands } from "./quota";
 import { signingCommands } from "./signing";
 import { tokenCommands } from "./token";
+import { userCommands } from "./user";
 
 /** Every command, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -17,5 +18,6 @@ export const COMMANDS: readonly Command[] = [
   ...creditsCommands,
   ...quotaCommands,
   ...callCommands,
+  ...userCommands,
   ...demoCommands,
 ];
