@@ -51,7 +51,7 @@ export function createDashboardApp(deps: DashboardDeps): Express {
   app.get("/assets/vendor/:file", (req, res) => {
     const file = VENDOR[String(req.params.file)];
     if (!file) return res.status(404).end();
-    res.set("Cache-Control", "public, max-age=86400").sendFile(file);
+    res.set("Cache-Control", "public, max-age=86400").sendFile(file, { dotfiles: "allow" });
   });
 
   app.use(express.urlencoded({ extended: false, limit: "16kb" }));

@@ -79,7 +79,7 @@ export async function showOrgCall(prisma: PrismaClient, input: { orgId: string; 
   };
 }
 
-/** Calls created in each of the last 24 hours, per status: [{hour, status, count}], oldest hour first. */
+/** Calls created in each of the last 24 hours, per status (deleted calls count: usage is not PII), oldest hour first. */
 export async function callsPerHour(
   prisma: PrismaClient,
   orgId: string,
@@ -88,7 +88,7 @@ export async function callsPerHour(
   const since = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000 - 23 * 3_600_000);
   const rows = await prisma.$queryRaw<{ hour: Date; status: CallStatus; count: bigint }[]>`
     SELECT date_trunc('hour', queued_at) AS hour, status::text AS status, count(*) AS count
-    FROM calls WHERE org_id = ${orgId} AND queued_at >= ${since} AND deleted_at IS NULL
+    FROM calls WHERE org_id = ${orgId} AND queued_at >= ${since}
     GROUP BY 1, 2 ORDER BY 1`;
   return rows.map((r) => ({ hour: r.hour, status: r.status, count: Number(r.count) }));
 }

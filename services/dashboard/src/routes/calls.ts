@@ -31,10 +31,16 @@ function callsTable(calls: Awaited<ReturnType<typeof listOrgCalls>>): Html {
     )}</tbody></table>`;
 }
 
-function timelinePanel(call: CallTimeline): Html {
+function timelinePanel(call: CallTimeline, csrfToken: string | undefined): Html {
   const live = !isTerminal(call.status);
+  const actions = html`<div class="actions">
+      ${call.status === "queued" ? html`<form method="post" action="/calls/${call.id}/cancel">${csrfField(csrfToken)}<button type="submit" class="danger">Cancel call</button></form>` : ""}
+      ${isTerminal(call.status) ? html`<a class="button secondary" href="/calls/${call.id}/delete">Delete call…</a>` : ""}
+      <a href="/calls">All calls</a>
+    </div>`;
   // While the call is live, htmx refreshes this panel every second (the timeline grows in place).
   return html`<div id="call-panel" ${live ? new Html(`hx-get="/calls/${call.id}" hx-trigger="every 1s" hx-swap="outerHTML" hx-select="#call-panel"`) : ""}>
+    ${actions}
     <section class="card">
       <dl class="facts">
         <dt>Status</dt><dd data-testid="call-status">${badge(call.status)}</dd>
@@ -89,12 +95,7 @@ export function callRoutes(deps: DashboardDeps): Router {
     const call = CALL_ID.test(callId) ? await showOrgCall(prisma, { orgId, callId }) : null;
     if (!call) return notFound(req, res);
     const ctx = pageContext(req, `Call ${call.id}`, "calls");
-    const actions = html`<div class="actions">
-      ${call.status === "queued" ? html`<form method="post" action="/calls/${call.id}/cancel">${csrfField(ctx.csrfToken)}<button type="submit" class="danger">Cancel call</button></form>` : ""}
-      ${isTerminal(call.status) ? html`<a class="button secondary" href="/calls/${call.id}/delete">Delete call…</a>` : ""}
-      <a href="/calls">All calls</a>
-    </div>`;
-    const body = html`<h1>Call <code>${call.id}</code></h1>${actions}${timelinePanel(call)}`;
+    const body = html`<h1>Call <code>${call.id}</code></h1>${timelinePanel(call, ctx.csrfToken)}`;
     res.type("html").send(String(layout(ctx, body)));
   });
 

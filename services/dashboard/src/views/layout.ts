@@ -41,6 +41,7 @@ export function layout(ctx: PageContext, body: Html): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="htmx-config" content='{"includeIndicatorStyles":false}'>
 <title>${ctx.title} · Inbound Calls</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css">
 <script src="/assets/vendor/htmx.min.js" defer></script>
 <script src="/assets/app.js" defer></script>
