@@ -15,7 +15,7 @@ export default defineConfig({
   retries: 0,
   timeout: 120_000,
   expect: { timeout: 20_000 },
-  reporter: [["list"], ["json", { outputFile: process.env.E2E_JSON_REPORT ?? "e2e/.results/results.json" }]],
+  reporter: [["list"], ["json", { outputFile: process.env.E2E_JSON_REPORT ?? ".results/results.json" }]],
   globalSetup: "./global-setup.ts",
   outputDir: ".results/artifacts",
   use: {
