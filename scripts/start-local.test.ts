@@ -75,8 +75,8 @@ describe("with the suite's Postgres and Redis", () => {
     await suite.close();
   });
 
-  test("it creates the database, migrates, runs ingress and dialer with prefixed output, and SIGTERM stops both", async () => {
-    const [ingressPort, dialerPort] = [await freePort(), await freePort()];
+  test("it creates the database, migrates, runs ingress, dialer and dashboard with prefixed output, and SIGTERM stops them", async () => {
+    const [ingressPort, dialerPort, dashboardPort] = [await freePort(), await freePort(), await freePort()];
     const databaseUrl = withDatabase(adminUrl(), database);
     const run = startProcess("scripts/start-local.ts", {
       ...suite.env,
@@ -84,12 +84,15 @@ describe("with the suite's Postgres and Redis", () => {
       LOG_LEVEL: "info",
       INGRESS_PORT: String(ingressPort),
       DIALER_PORT: String(dialerPort),
+      DASHBOARD_PORT: String(dashboardPort),
     });
     try {
       await run.waitFor(new RegExp(`created database "${database}"`), 30_000);
       await run.waitFor(/applied \d+ migration/, 30_000);
       await eventually(() => answers(`http://127.0.0.1:${ingressPort}/healthz`), 60_000);
       await eventually(() => answers(`http://127.0.0.1:${dialerPort}/healthz`), 60_000);
+      await eventually(() => answers(`http://127.0.0.1:${dashboardPort}/healthz`), 60_000);
+      await run.waitFor(new RegExp(`dashboard: open http://localhost:${dashboardPort}`));
       await run.waitFor(/^\[ingress\] /m);
       await run.waitFor(/^\[dialer\] /m);
     } catch (error) {
@@ -106,10 +109,11 @@ describe("with the suite's Postgres and Redis", () => {
     expect(Date.now() - started).toBeLessThan(8_000);
     expect(await answers(`http://127.0.0.1:${ingressPort}/healthz`)).toBe(false);
     expect(await answers(`http://127.0.0.1:${dialerPort}/healthz`)).toBe(false);
+    expect(await answers(`http://127.0.0.1:${dashboardPort}/healthz`)).toBe(false);
 
     const lines = run.output().split("\n").filter(Boolean);
-    expect(lines.filter((line) => !/^\[(start|ingress|dialer)\] /.test(line))).toEqual([]);
-    expect(run.output()).toContain("[start] SIGTERM: stopping ingress and dialer");
+    expect(lines.filter((line) => !/^\[(start|ingress|dialer|dashboard)\] /.test(line))).toEqual([]);
+    expect(run.output()).toContain("[start] SIGTERM: stopping ingress");
     expect(run.output()).toMatch(/\[start\] stopped\n/);
   });
 });

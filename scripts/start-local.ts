@@ -14,6 +14,7 @@ const ROOT = path.resolve(__dirname, "..");
 const SERVICES = [
   { name: "ingress", entry: "services/ingress/src/main.ts" },
   { name: "dialer", entry: "services/dialer/src/main.ts" },
+  { name: "dashboard", entry: "services/dashboard/src/main.ts" },
 ];
 
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
@@ -73,8 +74,10 @@ async function main(): Promise<number> {
   );
   say(
     `ingress (pid ${supervisor.pids.ingress}) on http://localhost:${config.INGRESS_PORT}, ` +
-      `dialer (pid ${supervisor.pids.dialer}) health on port ${config.DIALER_PORT}; Ctrl-C stops both`,
+      `dialer (pid ${supervisor.pids.dialer}) health on port ${config.DIALER_PORT}, ` +
+      `dashboard (pid ${supervisor.pids.dashboard}); Ctrl-C stops all three`,
   );
+  say(`dashboard: open ${config.DASHBOARD_PUBLIC_URL} (\`pnpm admin demo\` prints a user to sign in with)`);
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(signal, () => supervisor.stop(signal));
   }

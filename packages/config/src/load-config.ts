@@ -117,6 +117,24 @@ const schema = z.object({
     .optional(),
   /** Tests only: where the twilio library's REST requests go instead of api.twilio.com (a local peer). */
   TWILIO_API_BASE_URL: z.url().optional(),
+  /** Dashboard (SPEC §7): where it listens. */
+  DASHBOARD_HOST: z.string().default("0.0.0.0"),
+  DASHBOARD_PORT: int(3002),
+  /** Base of the dashboard links the admin CLI prints (set-password); default http://localhost:<DASHBOARD_PORT>. */
+  DASHBOARD_PUBLIC_URL: z.url().optional(),
+  /** Session cookie `Secure` flag; default on except in development and test (behind TLS, set DASHBOARD_TRUST_PROXY). */
+  DASHBOARD_COOKIE_SECURE: z.enum(["true", "false"]).optional(),
+  /** Express `trust proxy` for the dashboard (hops of TLS-terminating proxies in front), 0 = none. */
+  DASHBOARD_TRUST_PROXY: int(0),
+  /** Dashboard sign-in throttling: after this many failures for one email (or one client address) ... */
+  SIGNIN_MAX_FAILURES: int(5, 1),
+  /** ... sign-in is refused for this long. */
+  SIGNIN_LOCK_SECONDS: int(900, 1),
+  DASHBOARD_SESSION_HOURS: int(12, 1),
+  /** Ingress: record each webhook request's metadata (no body, token or contact data) for the dashboard's request log. */
+  REQUEST_LOG_ENABLED: bool(true),
+  /** Request log: entries kept per organisation (a capped Redis stream; entries older than 7 days are trimmed too). */
+  REQUEST_LOG_MAX_ENTRIES: int(10_000, 100),
   ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   METRICS_ENABLED: bool(true),
   /** Status webhooks (SPEC §6): delivery jobs in flight per process. */
@@ -149,9 +167,11 @@ const schema = z.object({
   MIGRATIONS_DIR: z.string().min(1).optional(),
 });
 
-export type Config = Omit<z.infer<typeof schema>, "SECRETS_KEY" | "PUBLIC_BASE_URL"> & {
+export type Config = Omit<z.infer<typeof schema>, "SECRETS_KEY" | "PUBLIC_BASE_URL" | "DASHBOARD_PUBLIC_URL" | "DASHBOARD_COOKIE_SECURE"> & {
   SECRETS_KEY: string;
   PUBLIC_BASE_URL: string;
+  DASHBOARD_PUBLIC_URL: string;
+  DASHBOARD_COOKIE_SECURE: boolean;
 };
 
 export class ConfigError extends Error {
@@ -179,6 +199,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     SECRETS_KEY: resolveSecretsKey(parsed.data),
     PUBLIC_BASE_URL:
       parsed.data.PUBLIC_BASE_URL ?? `http://localhost:${parsed.data.INGRESS_PUBLISHED_PORT || parsed.data.INGRESS_PORT || 3000}`,
+    DASHBOARD_PUBLIC_URL: parsed.data.DASHBOARD_PUBLIC_URL ?? `http://localhost:${parsed.data.DASHBOARD_PORT || 3002}`,
+    DASHBOARD_COOKIE_SECURE:
+      parsed.data.DASHBOARD_COOKIE_SECURE === undefined
+        ? parsed.data.NODE_ENV === "production"
+        : parsed.data.DASHBOARD_COOKIE_SECURE === "true",
   };
   if (config.DIALER_DEAD_AFTER_MS < 3 * config.DIALER_HEARTBEAT_MS) {
     throw new ConfigError([{ variable: "DIALER_DEAD_AFTER_MS", message: "must be at least 3 × DIALER_HEARTBEAT_MS" }]);

@@ -155,3 +155,24 @@ export {
   type MessageHandoff,
 } from "./webhooks/delivery-queries";
 export { outboxCtes } from "./webhooks/outbox-sql";
+export {
+  SETUP_TOKEN_TTL_HOURS,
+  DuplicateUserError,
+  normalizeEmail,
+  createDashboardUser,
+  findDashboardUser,
+  recordSignIn,
+  findSetupToken,
+  setPasswordWithToken,
+  type SignInCandidate,
+} from "./dashboard/users";
+export {
+  listOrgCalls,
+  showOrgCall,
+  callsPerHour,
+  currentTokenPrefix,
+  signingGraceUntil,
+  firstAgent,
+  type CallListItem,
+  type CallTimeline,
+} from "./dashboard/calls";

@@ -1,4 +1,5 @@
 import express, { type Express } from "express";
+import { createRequestLogWriter } from "@inbound/queue";
 import { Registry } from "prom-client";
 import type { IngressDeps } from "./deps";
 import { errorHandler, methodNotAllowed, notFound } from "./http/errors";
@@ -26,7 +27,17 @@ export function createIngressApp(deps: IngressDeps): Express {
   app.set("etag", false);
   app.locals.draining = false;
 
-  app.use(observe(deps.logger, metrics, WEBHOOK_ROUTE));
+  // The dashboard's request log: batched writes to a capped Redis stream per organisation (off the request path).
+  const requestLog = deps.config.REQUEST_LOG_ENABLED
+    ? createRequestLogWriter({
+        redis: deps.redis,
+        prefix: deps.config.REDIS_PREFIX,
+        maxEntries: deps.config.REQUEST_LOG_MAX_ENTRIES,
+        onError: () => deps.logger.warn("request log batch not written (Redis); the requests themselves were served"),
+      })
+    : undefined;
+  app.locals.requestLog = requestLog;
+  app.use(observe(deps.logger, metrics, WEBHOOK_ROUTE, requestLog));
   // The token is checked before the body is read: an unknown one never gets its body read.
   app.post(WEBHOOK_ROUTE, requireJson, webhookHandler({ ...deps, clock }, metrics));
   app.all(WEBHOOK_ROUTE, methodNotAllowed("POST"));

@@ -67,6 +67,8 @@ async function main(): Promise<void> {
     await internal.close(1000);
     await readiness.close();
     const settle = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+    // The request log's last batch (the drained requests) before Redis closes.
+    await settle((app.locals.requestLog as { close(): Promise<void> } | undefined)?.close() ?? Promise.resolve());
     await settle(queues.close());
     await settle(redis.quit());
     redis.disconnect();

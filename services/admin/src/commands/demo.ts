@@ -1,4 +1,6 @@
-import { createAgent, createOrganization } from "@inbound/db";
+import { randomBytes } from "node:crypto";
+import { createAgent, createDashboardUser, createOrganization } from "@inbound/db";
+import { hashPassword } from "@inbound/security";
 import type { Command } from "../command";
 import { webhookUrl } from "./webhook-url";
 
@@ -24,6 +26,11 @@ const demo: Command = {
       });
       const agent = await createAgent(prisma, { orgId: org.org_id, name: "Demo agent" });
       const url = webhookUrl(config, org.webhook_token);
+      // A dashboard user who can sign in at once (a demo: the password is printed, not sent by a link).
+      const email = `demo-${org.org_id.slice(-6).toLowerCase().replace(/[^a-z0-9]/g, "x")}@example.com`;
+      const password = randomBytes(12).toString("base64url");
+      await createDashboardUser(prisma, { orgId: org.org_id, email, passwordHash: await hashPassword(password) });
+      const dashboardUrl = config.DASHBOARD_PUBLIC_URL;
       const createCurl = curl(url, {
         action: "call.create",
         data: {
@@ -48,6 +55,9 @@ const demo: Command = {
           create_call_curl: createCurl,
           cancel_call_curl: cancelCurl,
           watch_command: watch,
+          dashboard_url: dashboardUrl,
+          dashboard_email: email,
+          dashboard_password: password,
         },
         text: [
           `Demo organization ${org.org_id} with ${DEMO_CREDITS} credits and agent ${agent.agent_id}.`,
@@ -66,6 +76,9 @@ const demo: Command = {
           "3. Cancel a call that is still queued (replace <call_id>; once dialing has begun the answer is 409 with its status):",
           "",
           cancelCurl,
+          "",
+          `4. Or open the dashboard at ${dashboardUrl} and sign in as ${email} with the password ${password}`,
+          "   (shown once; Calls, Integrations → Inbound Webhooks, Request log, Usage).",
           "",
           "Numbers ending in 0000 ring out to no_answer, 0001 are busy, 0002 fail, 0003 fail once and then connect.",
         ].join("\n"),

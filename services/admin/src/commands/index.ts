@@ -8,6 +8,7 @@ import { orgCommands } from "./org";
 import { quotaCommands } from "./quota";
 import { signingCommands } from "./signing";
 import { tokenCommands } from "./token";
+import { userCommands } from "./user";
 
 /** Every command, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -19,5 +20,6 @@ export const COMMANDS: readonly Command[] = [
   ...quotaCommands,
   ...callCommands,
   ...endpointCommands,
+  ...userCommands,
   ...demoCommands,
 ];

@@ -8,6 +8,8 @@ export interface RequestContext {
   action?: string;
   /** The error code answered, if any. */
   code?: string;
+  /** For the request log: true when a signature was verified, false when verification is on and it failed. */
+  signatureVerified?: boolean;
   /** The replay-guard key this request set, released if the request ends in a 5xx. */
   replayKey?: string;
 }

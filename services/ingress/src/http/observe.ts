@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@inbound/logging";
+import type { RequestLogWriter } from "@inbound/queue";
 import type { NextFunction, Request, Response } from "express";
 import type { IngressMetrics } from "../metrics";
 import { type RequestContext, requestContext } from "./context";
@@ -20,8 +21,10 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /**
  * First middleware: the X-Request-Id (the caller's if sane, else a new one) on every response, and on
  * finish one JSON access-log line and the HTTP metrics. Never the URL (it holds the token), headers or body.
+ * With a requestLog, each webhook request of a known organisation is also recorded for the dashboard's
+ * request log (metadata only; record() is an in-memory push, written in batches off the request path).
  */
-export function observe(logger: Logger, metrics: IngressMetrics, webhookRoute: string) {
+export function observe(logger: Logger, metrics: IngressMetrics, webhookRoute: string, requestLog?: RequestLogWriter) {
   // The access line's fields are fixed and none of them is sensitive (no URL, header, body or token), so
   // the redaction pass, which walks all 60 redact paths on every line, is skipped: it was most of the line's CPU.
   const accessLog = logger.child({}, { redact: [] });
@@ -56,6 +59,18 @@ export function observe(logger: Logger, metrics: IngressMetrics, webhookRoute: s
       if (c.orgId) line.org_id = c.orgId;
       if (c.action) line.action = c.action;
       if (c.code) line.code = c.code;
+      if (requestLog && c.orgId && route === webhookRoute) {
+        requestLog.record(c.orgId, {
+          at: Date.now(),
+          transport: "webhook",
+          action: c.action,
+          status,
+          code: c.code,
+          latencyMs: line.duration_ms,
+          requestId: c.requestId,
+          signatureVerified: c.signatureVerified,
+        });
+      }
       // Health probes every few seconds would drown the log: debug level only.
       if (route === "/healthz") accessLog.debug(line, "request");
       else accessLog.info(line, "request");

@@ -8,6 +8,12 @@ import type { Redis } from "ioredis";
 import { admit, installAdmitCommand } from "./admit-script";
 import type { OrgCache, OrgEntry } from "./org-cache";
 import type { UnknownTokens } from "./unknown-tokens";
+
+/**
+ * The organisation of a request refused for its signature (or as a replay): the token was valid, so the
+ * refusal belongs in that organisation's request log. Keyed by the thrown error.
+ */
+export const refusedOrgOf = new WeakMap<object, string>();
 import { type QuotaState, quotaKey, quotaState, quotaTtlSeconds, quotaWindow } from "./quota";
 
 /** Generated tokens are whk_ + base64url; anything else cannot match and skips the database. */
@@ -172,7 +178,9 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         // A copy that is out of date (signing just turned off, a secret just rotated) is dropped instead.
         if (!(await isCurrent(org))) return null;
       }
-      throw signatureError(check.reason, toleranceSeconds);
+      const refusal = signatureError(check.reason, toleranceSeconds);
+      refusedOrgOf.set(refusal, org.orgId);
+      throw refusal;
     }
     const window = quotaWindow(now);
     const replayKey = check.timestamp === undefined ? undefined : replayGuardKey(redisPrefix, org.orgId, check.timestamp, rawBody);
@@ -190,10 +198,12 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       return null;
     }
     if (outcome.kind === "replayed") {
-      throw new ApiError(
+      const refusal = new ApiError(
         "replayed_request",
         "This request (same timestamp and body) was already accepted. Sign every request with a fresh timestamp.",
       );
+      refusedOrgOf.set(refusal, org.orgId);
+      throw refusal;
     }
     return { org, replayKey, quota: quotaState(org.dailyQuota, outcome.used, window), epoch: outcome.epoch };
   }

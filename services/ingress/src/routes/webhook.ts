@@ -15,7 +15,7 @@ import type { IngressDeps } from "../deps";
 import { requestContext } from "../http/context";
 import { toApiError } from "../http/errors";
 import type { IngressMetrics } from "../metrics";
-import { createAuthenticator, headerValue, type Identified } from "../pipeline/authenticate";
+import { createAuthenticator, headerValue, type Identified, refusedOrgOf } from "../pipeline/authenticate";
 import { readIdempotencyKey, requestHash } from "../pipeline/idempotency-key";
 import { parseWebhookBody } from "../pipeline/parse-body";
 import { OrgCache } from "../pipeline/org-cache";
@@ -109,6 +109,7 @@ export function webhookHandler(
       );
       ctx.orgId = org.orgId;
       ctx.replayKey = replayKey;
+      if (org.signatureVerification) ctx.signatureVerified = true;
       res.set(rateLimitHeaders(quota));
       if (quota.exceeded) {
         metrics.quotaRefused.inc();
@@ -128,6 +129,11 @@ export function webhookHandler(
       res.status(result.status).json(result.body);
     } catch (error) {
       const apiError = toApiError(error, config.BODY_LIMIT_BYTES);
+      const refusedOrg = error instanceof Error ? refusedOrgOf.get(error) : undefined;
+      if (refusedOrg) {
+        ctx.orgId ??= refusedOrg;
+        ctx.signatureVerified = false;
+      }
       if (ctx.replayKey && apiError?.status === 503 && !(error instanceof OutcomeUnknownError)) {
         // A 503 means nothing was done: let the sender retry the same signed request.
         await redis.del(ctx.replayKey).catch(() => undefined);

@@ -1,0 +1,209 @@
+import { createHmac } from "node:crypto";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Page, test } from "@playwright/test";
+import { stack } from "./stack";
+
+const s = stack();
+
+/** Zero serious or critical axe violations on the page as it is now. */
+const failedResources: string[] = [];
+
+async function expectAccessible(page: Page): Promise<void> {
+  expect(failedResources).toEqual([]);
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+}
+
+async function signIn(page: Page, email: string): Promise<void> {
+  // Any script, stylesheet or htmx request that fails (a 404, a 503) is reported by expectAccessible.
+  page.on("response", (response) => {
+    const type = response.request().resourceType();
+    if (["script", "stylesheet", "image", "xhr", "fetch"].includes(type) && response.status() >= 400) {
+      failedResources.push(`${response.status()} ${response.url()}`);
+    }
+  });
+  await page.goto(`${s.dashboardUrl}/sign-in`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(s.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Calls", level: 1 })).toBeVisible();
+}
+
+async function postHook(token: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${s.ingressUrl}/v1/hooks/${token}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const createBody = (agentId: string, number = "+14155552671") => ({ action: "call.create", data: { agent_id: agentId, contact_number: number } });
+
+test("Inbound Webhooks: regenerate by keyboard (old URL 401, new 201), turn signing on and send a signed request, find the 401 in the request log", async ({ page }) => {
+  const org = s.orgs.inbound;
+  await signIn(page, org.email);
+  await expectAccessible(page);
+  await page.getByRole("link", { name: "Inbound Webhooks" }).click();
+  await expect(page.getByRole("heading", { name: "Inbound Webhooks" })).toBeVisible();
+  // Masked: only the display prefix of the token is on the page.
+  await expect(page.locator("#masked-url")).toContainText(`${org.token.slice(0, 10)}•`);
+  await expect(page.locator("body")).not.toContainText(org.token);
+  await expectAccessible(page);
+
+  // Keyboard only: focus the link, Enter; the confirmation warns; focus the button, Enter.
+  await page.getByRole("link", { name: "Regenerate token…" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByText("The current URL stops working at once.")).toBeVisible();
+  await expectAccessible(page);
+  await page.getByRole("button", { name: "Regenerate token" }).focus();
+  await page.keyboard.press("Enter");
+  const newUrl = (await page.locator("#new-url").textContent()) ?? "";
+  expect(newUrl).toMatch(/\/v1\/hooks\/whk_/);
+  const newToken = newUrl.split("/v1/hooks/")[1] as string;
+  await expectAccessible(page);
+
+  expect((await postHook(org.token, createBody(org.agentId))).status).toBe(401);
+  const created = await postHook(newToken, createBody(org.agentId));
+  expect(created.status).toBe(201);
+
+  // Shown once: reloading the page shows only the masked URL.
+  await page.goto(`${s.dashboardUrl}/integrations/inbound-webhooks`);
+  await expect(page.locator("body")).not.toContainText(newToken);
+
+  await page.getByRole("button", { name: "Turn signature verification on" }).click();
+  const secret = ((await page.locator("#signing-secret").textContent()) ?? "").trim();
+  expect(secret).toMatch(/^whsec_/);
+  await expect(page.locator("#signing-state")).toHaveText("On");
+  await expect(page.locator("#openssl-recipe")).toContainText(secret);
+
+  const raw = JSON.stringify(createBody(org.agentId));
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signature = createHmac("sha256", secret).update(`${timestamp}.${raw}`).digest("hex");
+  const signed = await postHook(newToken, raw, { "X-Inbound-Timestamp": timestamp, "X-Inbound-Signature": signature });
+  expect(signed.status).toBe(201);
+  const unsigned = await postHook(newToken, raw, { "X-Request-Id": "e2e-unsigned-1" });
+  expect(unsigned.status).toBe(401);
+
+  await page.getByRole("link", { name: "Request log" }).click();
+  const row = page.locator("#request-log tr", { hasText: "e2e-unsigned-1" });
+  // The log is written in batches off the request path: reload until the row is there.
+  await expect(async () => {
+    await page.reload();
+    await expect(row).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(row).toContainText("401");
+  await expect(row).toContainText("missing_signature");
+  await expect(row).toContainText("not verified");
+  await expect(page.locator("#request-log tr", { hasText: "verified" }).first()).toBeVisible();
+  const text = await page.content();
+  expect(text).not.toContain(newToken);
+  expect(text).not.toContain(org.token);
+  expect(text).not.toContain(secret);
+  expect(text).not.toContain(signature);
+  expect(text).not.toContain("+14155552671");
+  await expectAccessible(page);
+});
+
+test("Calls: watch a webhook call reach completed, delete it, cancel a queued call by keyboard, filter; Usage chart", async ({ page }) => {
+  const org = s.orgs.calls;
+  await signIn(page, org.email);
+  const created = await postHook(org.token, createBody(org.agentId));
+  expect(created.status).toBe(201);
+  const callId = created.body.call_id as string;
+
+  await page.getByLabel("Call id").fill(callId);
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.getByRole("link", { name: callId }).click();
+  await expect(page.getByRole("heading", { name: `Call ${callId}` })).toBeVisible();
+  await expectAccessible(page);
+  // htmx refreshes the timeline while the call is live.
+  await expect(page.getByTestId("call-status")).toHaveText("completed", { timeout: 30_000 });
+  const timeline = page.getByRole("list", { name: "Timeline" });
+  for (const status of ["queued", "dialing", "ringing", "in progress", "completed"]) await expect(timeline).toContainText(status);
+
+  await page.getByRole("link", { name: "Delete call…" }).click();
+  await expect(page.getByText("It cannot be undone")).toBeVisible();
+  await expectAccessible(page);
+  await page.getByRole("button", { name: "Delete call" }).click();
+  await expect(page.getByRole("status")).toHaveText("Call has been deleted.");
+  await expect(page.getByRole("link", { name: callId })).toHaveCount(0);
+  await page.goto(`${s.dashboardUrl}/calls/${callId}`);
+  await expect(page.getByRole("heading", { name: "Call not found" })).toBeVisible();
+  // The webhook agrees: the call is gone.
+  expect((await postHook(org.token, { action: "call.delete", data: { call_id: callId } })).status).toBe(404);
+
+  // Cancel a queued call with the keyboard only.
+  await page.goto(`${s.dashboardUrl}/calls/${org.queuedCallId}`);
+  await expect(page.getByTestId("call-status")).toHaveText("queued");
+  await page.getByRole("button", { name: "Cancel call" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("status")).toHaveText("Call has been canceled.");
+  await expect(page.getByTestId("call-status")).toHaveText("canceled");
+  // The §2 rule and message for a call that is no longer queued: the webhook answers 409 naming its status.
+  const again = await postHook(org.token, { action: "call.cancel", data: { call_id: org.queuedCallId } });
+  expect(again.status).toBe(409);
+  expect((again.body.error as { status: string }).status).toBe("canceled");
+
+  await page.getByRole("link", { name: "Calls", exact: true }).click();
+  await page.getByLabel("Status").selectOption("canceled");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.getByRole("link", { name: org.queuedCallId })).toBeVisible();
+  await expect(page.locator("#calls-table tbody tr")).toHaveCount(1);
+  await expectAccessible(page);
+
+  await page.getByRole("link", { name: "Usage" }).click();
+  await expect(page.getByTestId("calls-24h")).toHaveText("2");
+  await expect(page.getByTestId("quota-used")).not.toHaveText("0");
+  // Chart.js drew into the canvas (it sizes it and keeps an instance on it).
+  await expect.poll(() => page.evaluate(() => Boolean((globalThis as unknown as { Chart?: { getChart(id: string): unknown } }).Chart?.getChart("usage-chart")))).toBe(true);
+  await expectAccessible(page);
+
+  for (const name of ["API keys", "Status webhooks"]) {
+    await page.getByRole("link", { name }).click();
+    await expect(page.getByText("Not configured yet.")).toBeVisible();
+    await expectAccessible(page);
+  }
+});
+
+test("Access control: another organisation's user cannot see or touch the call (UI and direct URL); CSRF refusal; sign-in throttling", async ({ page, browser }) => {
+  const victim = s.orgs.calls;
+  const other = s.orgs.other;
+  await signIn(page, other.email);
+  await expect(page.getByRole("link", { name: other.queuedCallId })).toBeVisible();
+  await expect(page.locator("body")).not.toContainText(victim.queuedCallId);
+  await page.goto(`${s.dashboardUrl}/calls?q=${victim.queuedCallId}`);
+  await expect(page.getByText("No calls match.")).toBeVisible();
+  const direct = await page.goto(`${s.dashboardUrl}/calls/${victim.queuedCallId}`);
+  expect(direct?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Call not found" })).toBeVisible();
+
+  // A forged form post with this user's valid CSRF token, aimed at the other organisation's call: 404, nothing changes.
+  await page.goto(`${s.dashboardUrl}/calls/${other.queuedCallId}`);
+  const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+  const foreign = await page.request.post(`${s.dashboardUrl}/calls/${victim.agentId.replace("agt", "call")}/cancel`, { form: { _csrf: csrf } });
+  expect(foreign.status()).toBe(404);
+
+  // CSRF: the same post without the token is refused and the call stays queued.
+  const noToken = await page.request.post(`${s.dashboardUrl}/calls/${other.queuedCallId}/cancel`, { form: {} });
+  expect(noToken.status()).toBe(403);
+  await page.reload();
+  await expect(page.getByTestId("call-status")).toHaveText("queued");
+
+  // Throttling: three wrong passwords, then even the right one is refused.
+  const context = await browser.newContext();
+  const stranger = await context.newPage();
+  for (let i = 0; i < 3; i++) {
+    await stranger.goto(`${s.dashboardUrl}/sign-in`);
+    await stranger.getByLabel("Email").fill(s.orgs.throttled.email);
+    await stranger.getByLabel("Password").fill("not the password");
+    await stranger.getByRole("button", { name: "Sign in" }).click();
+    await expect(stranger.getByRole("alert")).toHaveText("That email and password do not match.");
+  }
+  await expectAccessible(stranger);
+  await stranger.getByLabel("Password").fill(s.password);
+  await stranger.getByRole("button", { name: "Sign in" }).click();
+  await expect(stranger.getByRole("alert")).toContainText("Too many failed sign-ins");
+  await context.close();
+});

@@ -1,0 +1,58 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { chromium } from "@playwright/test";
+import globalSetup from "./global-setup";
+import { stack } from "./stack";
+
+/**
+ * `pnpm screenshots`: starts the same stack as the browser tests (Docker), seeds a demo organisation with
+ * calls of every outcome and some refused requests, and saves PNGs of the main pages under docs/.
+ */
+async function main(): Promise<void> {
+  const teardown = await globalSetup();
+  const s = stack();
+  const org = s.orgs.calls;
+  const out = path.resolve(__dirname, "..", "docs");
+  mkdirSync(out, { recursive: true });
+  const hook = (body: unknown) =>
+    fetch(`${s.ingressUrl}/v1/hooks/${org.token}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  let lastCall = "";
+  for (const number of ["+14155552671", "+14155550000", "+14155550001", "+14155550002", "+14155550003", "+919876543210"]) {
+    const res = await hook({ action: "call.create", data: { agent_id: org.agentId, contact_number: number } });
+    lastCall = ((await res.json()) as { call_id: string }).call_id;
+  }
+  await hook({ action: "call.create", data: { agent_id: org.agentId, contact_number: "not a number" } });
+  await hook({ action: "call.cancel", data: { call_id: "call_unknown" } });
+  await fetch(`${s.ingressUrl}/v1/hooks/${org.token}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" });
+
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium" });
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await page.goto(`${s.dashboardUrl}/sign-in`);
+    await page.screenshot({ path: path.join(out, "dashboard-sign-in.png") });
+    await page.getByLabel("Email").fill(org.email);
+    await page.getByLabel("Password").fill(s.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.goto(`${s.dashboardUrl}/calls/${lastCall}`);
+    await page.getByTestId("call-status").getByText("completed").waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(out, "dashboard-call-timeline.png"), fullPage: true });
+    await page.goto(`${s.dashboardUrl}/calls`);
+    await page.screenshot({ path: path.join(out, "dashboard-calls.png"), fullPage: true });
+    await page.goto(`${s.dashboardUrl}/integrations/inbound-webhooks`);
+    await page.screenshot({ path: path.join(out, "dashboard-inbound-webhooks.png"), fullPage: true });
+    await page.goto(`${s.dashboardUrl}/request-log`);
+    await page.screenshot({ path: path.join(out, "dashboard-request-log.png"), fullPage: true });
+    await page.goto(`${s.dashboardUrl}/usage`);
+    await page.waitForFunction(() => Boolean((globalThis as unknown as { Chart?: { getChart(id: string): unknown } }).Chart?.getChart("usage-chart")));
+    await page.screenshot({ path: path.join(out, "dashboard-usage.png"), fullPage: true });
+    console.log(`screenshots saved in ${out}`);
+  } finally {
+    await browser.close();
+    await teardown();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

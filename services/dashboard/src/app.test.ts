@@ -1,0 +1,157 @@
+import type { AddressInfo } from "node:net";
+import { createAgent, createDashboardUser, createOrganization } from "@inbound/db";
+import { createLogger } from "@inbound/logging";
+import { createOrgChangeNotifier, createQueues, orgEpochKey, type Queues } from "@inbound/queue";
+import { hashPassword } from "@inbound/security";
+import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
+import type { Server } from "node:http";
+import { createDashboardApp } from "./app";
+
+let suite: SuiteEnv;
+let server: Server;
+let base: string;
+let queues: Queues;
+let notifier: ReturnType<typeof createOrgChangeNotifier>;
+const PASSWORD = "correct horse battery";
+const orgs: { orgId: string; email: string; callId: string }[] = [];
+
+/** A browser-like client: keeps the session cookie, reads the CSRF token from the last page. */
+function client() {
+  let cookie = "";
+  let csrf = "";
+  async function request(path: string, init: { method?: string; form?: Record<string, string> } = {}) {
+    const res = await fetch(base + path, {
+      method: init.method ?? (init.form ? "POST" : "GET"),
+      redirect: "manual",
+      headers: { cookie, ...(init.form ? { "content-type": "application/x-www-form-urlencoded" } : {}) },
+      body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+    });
+    const set = res.headers.get("set-cookie");
+    if (set) cookie = set.split(";")[0] as string;
+    const text = await res.text();
+    const token = text.match(/name="_csrf" value="([^"]+)"/);
+    if (token) csrf = token[1] as string;
+    return { status: res.status, text, location: res.headers.get("location"), setCookie: set };
+  }
+  return {
+    request,
+    get csrf() {
+      return csrf;
+    },
+    async signIn(email: string, password = PASSWORD) {
+      await request("/sign-in");
+      return request("/sign-in", { form: { _csrf: csrf, email, password } });
+    },
+  };
+}
+
+beforeAll(async () => {
+  suite = await createSuiteEnv({ SIGNIN_MAX_FAILURES: "3" });
+  queues = createQueues(suite.redis, suite.prefix);
+  notifier = createOrgChangeNotifier({ redisUrl: suite.redisUrl, redisPrefix: suite.prefix, timeoutMs: 2000, cacheTtlSeconds: 60 });
+  const passwordHash = await hashPassword(PASSWORD);
+  for (const name of ["Acme", "Globex"]) {
+    const org = await createOrganization(suite.db.prisma, { name, credits: 10, dailyQuota: 100 });
+    const agent = await createAgent(suite.db.prisma, { orgId: org.org_id, name: "Agent" });
+    const email = `${name.toLowerCase()}@example.com`;
+    await createDashboardUser(suite.db.prisma, { orgId: org.org_id, email, passwordHash });
+    const callId = `call_${name.toLowerCase()}1`;
+    await suite.db.prisma.call.create({
+      data: { id: callId, orgId: org.org_id, agentId: agent.agent_id, contactNumber: "+14155552671", creditsReserved: 1 },
+    });
+    orgs.push({ orgId: org.org_id, email, callId });
+  }
+  const app = createDashboardApp({
+    config: suite.config,
+    db: suite.db,
+    redis: suite.redis,
+    queues,
+    orgChanges: notifier,
+    logger: createLogger({ level: "silent", name: "dashboard" }),
+  });
+  server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server?.close();
+  server?.closeAllConnections();
+  await notifier?.close();
+  await queues?.close();
+  await suite?.close();
+});
+
+test("signing in sets an HttpOnly, SameSite=Lax session cookie and opens the organisation's calls", async () => {
+  const c = client();
+  const res = await c.signIn(orgs[0]!.email);
+  expect(res.status).toBe(303);
+  expect(res.location).toBe("/calls");
+  expect(res.setCookie).toMatch(/HttpOnly/i);
+  expect(res.setCookie).toMatch(/SameSite=Lax/i);
+  const calls = await c.request("/calls");
+  expect(calls.status).toBe(200);
+  expect(calls.text).toContain(orgs[0]!.callId);
+  expect(calls.text).not.toContain(orgs[1]!.callId);
+});
+
+test("pages need a session: a stranger is sent to sign in and cannot post", async () => {
+  const c = client();
+  expect((await c.request("/calls")).location).toMatch(/^\/sign-in/);
+  const post = await c.request(`/calls/${orgs[0]!.callId}/cancel`, { form: {} });
+  expect([401, 403]).toContain(post.status);
+  expect((await suite.db.prisma.call.findUnique({ where: { id: orgs[0]!.callId } }))?.status).toBe("queued");
+});
+
+test("a user never sees or touches another organisation's call (direct URLs answer 404, nothing changes)", async () => {
+  const c = client();
+  await c.signIn(orgs[1]!.email);
+  const foreign = orgs[0]!.callId;
+  expect((await c.request(`/calls/${foreign}`)).status).toBe(404);
+  const searched = (await c.request(`/calls?q=${foreign}`)).text;
+  expect(searched).not.toContain(`href="/calls/${foreign}"`);
+  expect(searched).toContain("No calls match.");
+  await c.request("/calls");
+  expect((await c.request(`/calls/${foreign}/cancel`, { form: { _csrf: c.csrf } })).status).toBe(404);
+  expect((await c.request(`/calls/${foreign}/delete`, { form: { _csrf: c.csrf } })).status).toBe(404);
+  expect((await suite.db.prisma.call.findUnique({ where: { id: foreign } }))?.status).toBe("queued");
+});
+
+test("a state change without the CSRF token is refused with 403 and changes nothing", async () => {
+  const c = client();
+  await c.signIn(orgs[0]!.email);
+  const before = await suite.db.prisma.webhookToken.findMany({ where: { orgId: orgs[0]!.orgId, revokedAt: null } });
+  const refused = await c.request("/integrations/inbound-webhooks/regenerate", { form: { _csrf: "forged" } });
+  expect(refused.status).toBe(403);
+  const noToken = await c.request(`/calls/${orgs[0]!.callId}/cancel`, { form: {} });
+  expect(noToken.status).toBe(403);
+  const after = await suite.db.prisma.webhookToken.findMany({ where: { orgId: orgs[0]!.orgId, revokedAt: null } });
+  expect(after.map((t) => t.id)).toEqual(before.map((t) => t.id));
+  expect((await suite.db.prisma.call.findUnique({ where: { id: orgs[0]!.callId } }))?.status).toBe("queued");
+});
+
+test("regenerate goes through the shared notifier: new token committed, shown once, and the org's epoch bumped", async () => {
+  const c = client();
+  await c.signIn(orgs[0]!.email);
+  await c.request("/integrations/inbound-webhooks/regenerate");
+  const epochBefore = Number((await suite.redis.get(orgEpochKey(suite.prefix, orgs[0]!.orgId))) ?? 0);
+  const res = await c.request("/integrations/inbound-webhooks/regenerate", { form: { _csrf: c.csrf } });
+  expect(res.status).toBe(200);
+  const shown = res.text.match(/\/v1\/hooks\/(whk_[A-Za-z0-9_-]+)/)?.[1];
+  expect(shown).toBeDefined();
+  const active = await suite.db.prisma.webhookToken.findMany({ where: { orgId: orgs[0]!.orgId, revokedAt: null } });
+  expect(active.map((t) => t.displayPrefix)).toEqual([shown!.slice(0, 10)]);
+  expect(Number(await suite.redis.get(orgEpochKey(suite.prefix, orgs[0]!.orgId)))).toBe(epochBefore + 1);
+  // Shown once: the page afterwards has only the masked URL.
+  expect((await c.request("/integrations/inbound-webhooks")).text).not.toContain(shown);
+});
+
+test("repeated failed sign-ins are throttled: after the limit even the right password is refused with 429", async () => {
+  const c = client();
+  for (let i = 0; i < 3; i++) expect((await c.signIn(orgs[1]!.email, "wrong password")).status).toBe(401);
+  const locked = await c.signIn(orgs[1]!.email);
+  expect(locked.status).toBe(429);
+  expect(locked.text).toContain("Too many failed sign-ins");
+  // Another user is not locked out by it.
+  expect((await client().signIn(orgs[0]!.email)).status).toBe(303);
+});

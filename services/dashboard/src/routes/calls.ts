@@ -1,0 +1,137 @@
+import { ApiError, CALL_STATUSES, type CallStatus } from "@inbound/contracts";
+import { listOrgCalls, showOrgCall, type CallTimeline } from "@inbound/db";
+import { type Request, type Response, Router } from "express";
+import { cancelCallFromDashboard, deleteCallFromDashboard, isTerminal } from "../calls";
+import type { DashboardDeps } from "../deps";
+import { Html, html } from "../html";
+import { currentUser, flash, pageContext } from "../session";
+import { csrfField, formatTime, layout } from "../views/layout";
+
+const CALL_ID = /^call_[A-Za-z0-9_-]{1,100}$/;
+
+function badge(status: string): Html {
+  return html`<span class="badge ${status}">${status.replace("_", " ")}</span>`;
+}
+
+function maskNumber(number: string | null): string {
+  return number ? `${number.slice(0, 4)}•••${number.slice(-2)}` : "—";
+}
+
+function callsTable(calls: Awaited<ReturnType<typeof listOrgCalls>>): Html {
+  if (calls.length === 0) return html`<div class="empty" id="calls-table">No calls match.</div>`;
+  return html`<table id="calls-table">
+    <caption class="muted" style="caption-side:bottom;text-align:left;padding:6px">${calls.length} calls, newest first</caption>
+    <thead><tr><th scope="col">Call</th><th scope="col">Status</th><th scope="col">Agent</th><th scope="col">Contact</th><th scope="col">Created</th><th scope="col">Ended</th><th scope="col">End reason</th></tr></thead>
+    <tbody>${calls.map(
+      (c) => html`<tr>
+        <td><a href="/calls/${c.id}"><code>${c.id}</code></a></td>
+        <td>${badge(c.status)}</td><td>${c.agentName}</td><td>${maskNumber(c.contactNumber)}</td>
+        <td>${formatTime(c.queuedAt)}</td><td>${formatTime(c.endedAt)}</td><td>${c.endReason ?? "—"}</td>
+      </tr>`,
+    )}</tbody></table>`;
+}
+
+function timelinePanel(call: CallTimeline, csrfToken: string | undefined): Html {
+  const live = !isTerminal(call.status);
+  const actions = html`<div class="actions">
+      ${call.status === "queued" ? html`<form method="post" action="/calls/${call.id}/cancel">${csrfField(csrfToken)}<button type="submit" class="danger">Cancel call</button></form>` : ""}
+      ${isTerminal(call.status) ? html`<a class="button secondary" href="/calls/${call.id}/delete">Delete call…</a>` : ""}
+      <a href="/calls">All calls</a>
+    </div>`;
+  // While the call is live, htmx refreshes this panel every second (the timeline grows in place).
+  return html`<div id="call-panel" ${live ? new Html(`hx-get="/calls/${call.id}" hx-trigger="every 1s" hx-swap="outerHTML" hx-select="#call-panel"`) : ""}>
+    ${actions}
+    <section class="card">
+      <dl class="facts">
+        <dt>Status</dt><dd data-testid="call-status">${badge(call.status)}</dd>
+        <dt>Agent</dt><dd>${call.agentName} <code>${call.agentId}</code></dd>
+        <dt>Contact</dt><dd>${maskNumber(call.contactNumber)}</dd>
+        <dt>Attempts</dt><dd>${call.attempts}</dd>
+        <dt>End reason</dt><dd>${call.endReason ?? "—"}</dd>
+        <dt>Duration</dt><dd>${call.durationSeconds === null ? "—" : `${call.durationSeconds} s`}</dd>
+      </dl>
+    </section>
+    <h2>Timeline</h2>
+    <ol class="timeline" aria-label="Timeline">
+      ${call.events.map((e) => html`<li>${badge(e.to)} <time datetime="${e.at.toISOString()}">${formatTime(e.at)}</time>${e.detail ? html` <span class="muted">· ${e.detail}</span>` : ""}</li>`)}
+    </ol>
+  </div>`;
+}
+
+export function callRoutes(deps: DashboardDeps): Router {
+  const router = Router();
+  const prisma = deps.db.prisma;
+
+  router.get("/calls", async (req, res) => {
+    const { orgId } = currentUser(req);
+    const status = CALL_STATUSES.includes(req.query.status as CallStatus) ? (req.query.status as CallStatus) : undefined;
+    const search = typeof req.query.q === "string" ? req.query.q.trim().slice(0, 120) : "";
+    const calls = await listOrgCalls(prisma, { orgId, status, search: search || undefined, limit: 100 });
+    const table = callsTable(calls);
+    if (req.get("HX-Request") === "true") return res.type("html").send(String(table));
+    const body = html`<h1>Calls</h1>
+      <form class="filters" method="get" action="/calls" role="search" hx-get="/calls" hx-target="#calls-table" hx-swap="outerHTML" hx-trigger="change, keyup changed delay:300ms from:#q" hx-push-url="true">
+        <div class="field"><label for="status">Status</label>
+          <select id="status" name="status"><option value="">All</option>${CALL_STATUSES.map(
+            (s) => html`<option value="${s}"${s === status ? new Html(" selected") : ""}>${s.replace("_", " ")}</option>`,
+          )}</select></div>
+        <div class="field"><label for="q">Call id</label><input id="q" name="q" type="search" placeholder="call_…" value="${search}"></div>
+        <button type="submit" class="secondary">Filter</button>
+      </form>
+      ${table}`;
+    res.type("html").send(String(layout(pageContext(req, "Calls", "calls"), body)));
+  });
+
+  const notFound = (req: Request, res: Response) => {
+    res
+      .status(404)
+      .type("html")
+      .send(String(layout(pageContext(req, "Call not found", "calls"), html`<h1>Call not found</h1><p>No call with this call_id exists for this organisation.</p><p><a href="/calls">All calls</a></p>`)));
+  };
+
+  router.get("/calls/:id", async (req, res) => {
+    const { orgId } = currentUser(req);
+    const callId = String(req.params.id);
+    const call = CALL_ID.test(callId) ? await showOrgCall(prisma, { orgId, callId }) : null;
+    if (!call) return notFound(req, res);
+    const ctx = pageContext(req, `Call ${call.id}`, "calls");
+    const body = html`<h1>Call <code>${call.id}</code></h1>${timelinePanel(call, ctx.csrfToken)}`;
+    res.type("html").send(String(layout(ctx, body)));
+  });
+
+  /** Runs cancel/delete and turns §2's refusals into the message shown on the call's page. */
+  async function act(req: Request, res: Response, run: (orgId: string, callId: string) => Promise<string>, after: "call" | "list") {
+    const { orgId } = currentUser(req);
+    const callId = String(req.params.id);
+    try {
+      if (!CALL_ID.test(callId)) throw new ApiError("call_not_found", "No call with this call_id exists for this organisation.");
+      const message = await run(orgId, callId);
+      flash(req, "ok", message);
+      res.redirect(303, after === "list" ? "/calls" : `/calls/${callId}`);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (error.code === "call_not_found") return notFound(req, res);
+      flash(req, "error", `${error.message} (${error.code})`);
+      res.redirect(303, `/calls/${callId}`);
+    }
+  }
+
+  router.post("/calls/:id/cancel", (req, res) => act(req, res, (o, c) => cancelCallFromDashboard(deps, o, c), "call"));
+
+  router.get("/calls/:id/delete", async (req, res) => {
+    const { orgId } = currentUser(req);
+    const callId = String(req.params.id);
+    const call = CALL_ID.test(callId) ? await showOrgCall(prisma, { orgId, callId }) : null;
+    if (!call) return notFound(req, res);
+    const ctx = pageContext(req, "Delete call", "calls");
+    const body = html`<h1>Delete call <code>${call.id}</code>?</h1>
+      <p class="warning">This erases the contact's number, name, email, additional info, the transcript and the recording, here and at the telephony provider. It cannot be undone; afterwards the call answers 404 everywhere.</p>
+      <form method="post" action="/calls/${call.id}/delete" class="actions">${csrfField(ctx.csrfToken)}
+        <button type="submit" class="danger">Delete call</button><a href="/calls/${call.id}">Keep it</a></form>`;
+    res.type("html").send(String(layout(ctx, body)));
+  });
+
+  router.post("/calls/:id/delete", (req, res) => act(req, res, (o, c) => deleteCallFromDashboard(deps, o, c), "list"));
+
+  return router;
+}
