@@ -13,7 +13,7 @@ const usageError = (...argv: string[]) => {
 };
 
 describe("parseCommandLine", () => {
-  it("knows every command of SPEC §4 plus demo", () => {
+  it("knows every command of SPEC §4, the status-webhook endpoints (§6), dashboard users (§7) and demo", () => {
     expect(COMMANDS.map((c) => c.path.join(" "))).toEqual([
       "org create",
       "org show",
@@ -25,6 +25,16 @@ describe("parseCommandLine", () => {
       "credits add",
       "quota set",
       "call show",
+      "endpoint create",
+      "endpoint list",
+      "endpoint update",
+      "endpoint disable",
+      "endpoint rotate-secret",
+      "endpoint test",
+      "endpoint attempts",
+      "endpoint resend",
+      "endpoint recover",
+      "user create",
       "demo",
     ]);
   });

@@ -3,6 +3,9 @@ import { createServer } from "node:net";
 import { createSuiteEnv, type SuiteEnv, withDatabase } from "@inbound/testing";
 import { expectFailure, runAdmin } from "./test-support";
 
+// Each test runs the real CLI as processes (a few seconds each on a loaded 2-core machine).
+jest.setTimeout(180_000);
+
 let suite: SuiteEnv;
 let emptyDatabase: string;
 beforeAll(async () => {

@@ -5,6 +5,9 @@ import { createSuiteEnv, type SuiteEnv, startTcpProxy } from "@inbound/testing";
 import { createOrgChangeNotifier } from "./org-changes";
 import { expectFailure, expectJson, runAdmin } from "./test-support";
 
+// Each test runs the real CLI as processes (a few seconds each on a loaded 2-core machine).
+jest.setTimeout(180_000);
+
 let suite: SuiteEnv;
 beforeAll(async () => {
   suite = await createSuiteEnv();

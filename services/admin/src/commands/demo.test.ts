@@ -7,6 +7,9 @@ import { createWebhookValidator } from "@inbound/contracts";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import { expectJson, runAdmin } from "../test-support";
 
+// Each test runs the real CLI as processes (a few seconds each on a loaded 2-core machine).
+jest.setTimeout(180_000);
+
 interface Received {
   method: string | undefined;
   url: string | undefined;

@@ -2,6 +2,9 @@ import { createHash } from "node:crypto";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import { expectFailure, expectJson, rowsContaining, runAdmin } from "../test-support";
 
+// Each test runs the real CLI as processes (a few seconds each on a loaded 2-core machine).
+jest.setTimeout(180_000);
+
 let suite: SuiteEnv;
 beforeAll(async () => {
   suite = await createSuiteEnv({ DEFAULT_DAILY_QUOTA: "750", PUBLIC_BASE_URL: "https://hooks.example.test/" });

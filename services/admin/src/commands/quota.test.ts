@@ -2,6 +2,9 @@ import { createOrganization } from "@inbound/db";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import { expectFailure, expectJson, runAdmin } from "../test-support";
 
+// Each test runs the real CLI as processes (a few seconds each on a loaded 2-core machine).
+jest.setTimeout(180_000);
+
 let suite: SuiteEnv;
 beforeAll(async () => {
   suite = await createSuiteEnv();
