@@ -10,6 +10,8 @@ export * from "./calls/create-call";
 export * from "./calls/delete-call";
 export * from "./ingress/find-webhook-org";
 export * from "./ingress/idempotency";
+export * from "./api-keys/api-keys";
+export * from "./calls/read-calls";
 export * from "./dialer";
 export * from "./calls/run-sql";
 export * from "./batching/create-batcher";

@@ -17,7 +17,7 @@ export interface OrgChangeNotifier {
    * in Redis), so none serves its cached copy again. Call it after the Postgres commit. Throws
    * IngressNotNotifiedError when Redis does not answer.
    */
-  orgChanged(orgId: string): Promise<void>;
+  orgChanged(orgId: string, consequence?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,15 +31,15 @@ export function createOrgChangeNotifier(options: {
   let redis: Redis | undefined;
   let lastError: Error | undefined;
 
-  const fail = (reason: string) =>
+  const fail = (reason: string, consequence = "go on using the previous token, signing or quota settings") =>
     new IngressNotNotifiedError(
       `the change is saved in Postgres, but Redis at ${maskUrlPassword(options.redisUrl)} did not answer (${reason}), ` +
-        `so the ingress replicas were not told: they may go on using the previous token, signing or quota settings ` +
+        `so the ingress replicas were not told: they may ${consequence} ` +
         `for up to ${options.cacheTtlSeconds} s (TOKEN_CACHE_TTL_SECONDS; a replica that lost Redis has already dropped them). ` +
         "Bring Redis back to make sure of it.",
     );
 
-  async function connected(): Promise<Redis> {
+  async function connected(consequence?: string): Promise<Redis> {
     if (!redis) {
       redis = createRedis({ url: options.redisUrl, timeoutMs: options.timeoutMs, role: "client", name: "admin" });
       redis.on("error", (error: Error) => {
@@ -51,7 +51,7 @@ export function createOrgChangeNotifier(options: {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         client.off("ready", onReady);
-        reject(fail(lastError?.message ?? `no connection within ${options.timeoutMs} ms`));
+        reject(fail(lastError?.message ?? `no connection within ${options.timeoutMs} ms`, consequence));
       }, options.timeoutMs);
       const onReady = () => {
         clearTimeout(timer);
@@ -63,12 +63,12 @@ export function createOrgChangeNotifier(options: {
   }
 
   return {
-    async orgChanged(orgId) {
-      const client = await connected();
+    async orgChanged(orgId, consequence) {
+      const client = await connected(consequence);
       try {
         await bumpOrgEpoch(client, options.redisPrefix, orgId);
       } catch (error) {
-        throw fail(error instanceof Error ? error.message : String(error));
+        throw fail(error instanceof Error ? error.message : String(error), consequence);
       }
     },
     async close() {

@@ -7,6 +7,8 @@ import { createIngressMetrics } from "./metrics";
 import { requireJson, readRawBody } from "./pipeline/read-body";
 import { mountOperationalRoutes } from "./routes/health";
 import { webhookHandler } from "./routes/webhook";
+import { mountRestApi } from "./rest/routes";
+import { createActionRunner } from "./use-cases/run-action";
 
 export const WEBHOOK_ROUTE = "/v1/hooks/:token";
 
@@ -23,8 +25,11 @@ export function createIngressApp(deps: IngressDeps): Express {
   app.locals.draining = false;
 
   app.use(observe(deps.logger, metrics, WEBHOOK_ROUTE));
-  app.post(WEBHOOK_ROUTE, requireJson, readRawBody(limit), webhookHandler({ ...deps, clock }, metrics));
+  // One use-case layer for both transports: one runner (its create batcher included) behind the webhook and REST.
+  const runner = createActionRunner(deps, metrics);
+  app.post(WEBHOOK_ROUTE, requireJson, readRawBody(limit), webhookHandler({ ...deps, clock }, metrics, runner));
   app.all(WEBHOOK_ROUTE, methodNotAllowed("POST"));
+  mountRestApi(app, { ...deps, clock }, metrics, runner);
   mountOperationalRoutes(app, { db: deps.db, redis: deps.redis, registry, timeoutMs: deps.config.REDIS_TIMEOUT_MS });
   app.use(notFound);
   app.use(errorHandler(deps.logger, limit));

@@ -12,6 +12,8 @@ export interface IngressMetrics {
   quotaRefused: Counter;
   /** What the token cache did: per request hit, miss, stale (epoch changed), recheck (a refusal confirmed); stored. */
   tokenCache: Record<TokenCacheResult, Counter.Internal>;
+  /** The same for the REST API's key cache. */
+  apiKeyCache: Record<TokenCacheResult, Counter.Internal>;
 }
 
 export function createIngressMetrics(registry: Registry): IngressMetrics {
@@ -19,6 +21,12 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
   const tokenCache = new Counter({
     name: "ingress_token_cache_total",
     help: "Token cache: per request hit, miss, stale (an admin change seen through the epoch), recheck (a refusal confirmed against Postgres); stored: copies cached",
+    labelNames: ["result"],
+    registers: [registry],
+  });
+  const apiKeyCache = new Counter({
+    name: "ingress_api_key_cache_total",
+    help: "API key cache: per request hit, miss, stale (an admin change seen through the epoch), recheck; stored: copies cached",
     labelNames: ["result"],
     registers: [registry],
   });
@@ -59,6 +67,13 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
       stale: tokenCache.labels("stale"),
       recheck: tokenCache.labels("recheck"),
       stored: tokenCache.labels("stored"),
+    },
+    apiKeyCache: {
+      hit: apiKeyCache.labels("hit"),
+      miss: apiKeyCache.labels("miss"),
+      stale: apiKeyCache.labels("stale"),
+      recheck: apiKeyCache.labels("recheck"),
+      stored: apiKeyCache.labels("stored"),
     },
   };
 }

@@ -11,12 +11,16 @@ export interface CreateCallInput {
   additionalInfo?: Record<string, unknown> | null;
   cost: number;
   requestId?: string | null;
-  /** When the request carries an Idempotency-Key this org has claimed: the 201 stored with the call. */
-  idempotency?: { key: string; status: number; body: unknown };
+  /**
+   * When the request carries an Idempotency-Key this org has claimed: the 201 stored with the call. The
+   * top-level keys named in stampCreatedAt are set to the call's creation time (ISO 8601, UTC) as stored.
+   */
+  idempotency?: { key: string; status: number; body: unknown; stampCreatedAt?: readonly string[] };
 }
 
 export type CreateCallResult =
-  | { outcome: "created" }
+  /** createdAt: the call's created_at as stored, ISO 8601 in UTC with milliseconds. */
+  | { outcome: "created"; createdAt: string }
   | { outcome: "agent_not_found" }
   | { outcome: "insufficient_credits"; balance: number };
 
@@ -25,7 +29,8 @@ const CREATE_QUEUED_CALLS = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
       ord int, call_id text, org_id text, agent_id text, contact_number text, contact_name text, contact_email text,
-      additional_info jsonb, cost int, request_id text, idem_key text, idem_status int, idem_body jsonb)
+      additional_info jsonb, cost int, request_id text, idem_key text, idem_status int, idem_body jsonb,
+      idem_stamp text[])
   ), valid AS (
     -- The agent must be the organisation's own; per organisation, the running total of the costs, in order.
     SELECT i.*, sum(i.cost) OVER (PARTITION BY i.org_id ORDER BY i.ord) AS needed
@@ -50,21 +55,24 @@ const CREATE_QUEUED_CALLS = `
     SELECT call_id, org_id, agent_id, 'queued'::call_status, contact_number, contact_name, contact_email,
       additional_info, cost, request_id
     FROM taken
-    RETURNING id
+    RETURNING id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
   ), event AS (
     INSERT INTO call_events (call_id, from_status, to_status, detail)
     SELECT id, NULL, 'queued'::call_status, 'created' FROM created
   ), stored AS (
-    UPDATE idempotency_records r SET response_status = t.idem_status, response_body = t.idem_body, locked_until = now()
-    FROM taken t
+    UPDATE idempotency_records r SET response_status = t.idem_status, locked_until = now(),
+      response_body = t.idem_body || COALESCE((SELECT jsonb_object_agg(k, cr.created_at) FROM unnest(t.idem_stamp) k), '{}')
+    FROM taken t JOIN created cr ON cr.id = t.call_id
     WHERE t.idem_key IS NOT NULL AND r.org_id = t.org_id AND r.key = t.idem_key
   )
-  SELECT i.ord, t.ord IS NOT NULL AS created, v.ord IS NOT NULL AS agent_exists, COALESCE(d.credits, o.credits) AS balance
+  SELECT i.ord, t.ord IS NOT NULL AS created, v.ord IS NOT NULL AS agent_exists, COALESCE(d.credits, o.credits) AS balance,
+    cr.created_at
   FROM input i
   LEFT JOIN valid v ON v.ord = i.ord
   LEFT JOIN taken t ON t.ord = i.ord
   LEFT JOIN orgs o ON o.id = i.org_id
   LEFT JOIN debit d ON d.id = i.org_id
+  LEFT JOIN created cr ON cr.id = i.call_id
   ORDER BY i.ord`;
 
 function toRow(input: CreateCallInput, ord: number) {
@@ -82,6 +90,7 @@ function toRow(input: CreateCallInput, ord: number) {
     idem_key: input.idempotency?.key ?? null,
     idem_status: input.idempotency?.status ?? null,
     idem_body: input.idempotency?.body ?? null,
+    idem_stamp: input.idempotency?.stampCreatedAt ?? null,
   };
 }
 
@@ -94,16 +103,17 @@ function toRow(input: CreateCallInput, ord: number) {
  */
 export async function createQueuedCalls(client: SqlClient, inputs: readonly CreateCallInput[]): Promise<CreateCallResult[]> {
   if (inputs.length === 0) return [];
-  const rows = await runSql<{ ord: number; created: boolean; agent_exists: boolean; balance: number | null }>(
-    client,
-    "ingress_create_queued_calls",
-    CREATE_QUEUED_CALLS,
-    [JSON.stringify(inputs.map(toRow))],
-  );
+  const rows = await runSql<{
+    ord: number;
+    created: boolean;
+    agent_exists: boolean;
+    balance: number | null;
+    created_at: string | null;
+  }>(client, "ingress_create_queued_calls", CREATE_QUEUED_CALLS, [JSON.stringify(inputs.map(toRow))]);
   return inputs.map((_, ord) => {
     const row = rows[ord];
     if (row?.ord !== ord) throw new Error(`create batch: no result for item ${ord}`);
-    if (row.created) return { outcome: "created" };
+    if (row.created) return { outcome: "created", createdAt: row.created_at as string };
     if (!row.agent_exists) return { outcome: "agent_not_found" };
     return { outcome: "insufficient_credits", balance: row.balance ?? 0 };
   });

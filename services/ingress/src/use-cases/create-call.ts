@@ -2,7 +2,7 @@ import { ApiError, type CreateCallData, newId } from "@inbound/contracts";
 import { undoQueuedCall } from "@inbound/db";
 import { enqueueCall } from "@inbound/queue";
 import { serviceUnavailable, withTimeout } from "../http/unavailable";
-import type { ActionContext, ActionDeps, ActionResult } from "./action";
+import type { ActionContext, ActionDeps, ActionResult, CreatedCall } from "./action";
 
 export const CALL_QUEUED_MESSAGE = "Call has been queued successfully.";
 
@@ -15,7 +15,17 @@ export const CALL_QUEUED_MESSAGE = "Call has been queued successfully.";
 export async function createCall(deps: ActionDeps, ctx: ActionContext, data: CreateCallData): Promise<ActionResult> {
   const cost = deps.config.CALL_COST_CREDITS;
   const callId = newId("call");
-  const body = { success: true, call_id: callId, status: "queued", message: CALL_QUEUED_MESSAGE };
+  const call: CreatedCall = {
+    id: callId,
+    agentId: data.agent_id,
+    contactNumber: data.contact_number,
+    contactName: data.contact_name ?? null,
+    contactEmail: data.contact_email ?? null,
+    additionalInfo: data.additional_info ?? null,
+    createdAt: null,
+  };
+  // The 201 as this request's transport answers it; stored with the call when the request is keyed.
+  const stored = ctx.transport.created(call);
 
   const outcome = await deps.createQueuedCall({
     callId,
@@ -27,10 +37,16 @@ export async function createCall(deps: ActionDeps, ctx: ActionContext, data: Cre
     additionalInfo: data.additional_info ?? null,
     cost,
     requestId: ctx.requestId,
-    idempotency: ctx.idempotencyKey ? { key: ctx.idempotencyKey, status: 201, body } : undefined,
+    idempotency: ctx.idempotencyKey
+      ? { key: ctx.idempotencyKey, status: 201, body: stored.body, stampCreatedAt: stored.stampCreatedAt }
+      : undefined,
   });
   if (outcome.outcome === "agent_not_found") {
-    throw new ApiError("agent_not_found", "agent_id does not match any agent of this organisation.", "data.agent_id");
+    throw new ApiError(
+      "agent_not_found",
+      "agent_id does not match any agent of this organisation.",
+      ctx.transport.field("agent_id"),
+    );
   }
   if (outcome.outcome === "insufficient_credits") {
     deps.metrics.creditsRefused.inc();
@@ -52,6 +68,7 @@ export async function createCall(deps: ActionDeps, ctx: ActionContext, data: Cre
     await undoCreate(deps, ctx, callId, error);
     throw serviceUnavailable("queue");
   }
+  const { body } = ctx.transport.created({ ...call, createdAt: outcome.createdAt });
   return { status: 201, body, stored: Boolean(ctx.idempotencyKey) };
 }
 
