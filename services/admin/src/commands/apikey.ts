@@ -9,7 +9,11 @@ const create: Command = {
   summary: "Create a named REST API key for an organisation (the key is shown once; an organisation may have many).",
   options: {
     org: { value: "ID", description: "organisation id (org_…)", required: true },
-    name: { value: "NAME", description: `what the key is for, e.g. "CRM sync" (at most ${MAX_NAME_LENGTH} characters)`, required: true },
+    name: {
+      value: "NAME",
+      description: `what the key is for, e.g. "CRM sync" (at most ${MAX_NAME_LENGTH} characters)`,
+      required: true,
+    },
   },
   prepare(values) {
     const orgId = required(values, "org");

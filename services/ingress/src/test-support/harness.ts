@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { createAgent, createOrganization, type Database } from "@inbound/db";
+import { createAgent, createApiKey, createOrganization, type Database } from "@inbound/db";
 import { createLogger } from "@inbound/logging";
 import { createQueues, createRedis, type Queues } from "@inbound/queue";
 import { loadConfig } from "@inbound/config";
@@ -10,6 +10,7 @@ import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { createIngressApp } from "../app";
 import { listen } from "../server";
+import { expectDocumentedResponse } from "./openapi";
 
 export interface HttpResponse {
   status: number;
@@ -81,6 +82,11 @@ export interface TestIngress {
   logs: string[];
   /** POST /v1/hooks/{token} with a JSON body. */
   hook(token: string, body: unknown, headers?: Record<string, string>): Promise<HttpResponse>;
+  /**
+   * A REST request with `Authorization: Bearer <apiKey>` (none when apiKey is null); an object body is sent
+   * as JSON. The response is checked against the OpenAPI document (status documented, body matching).
+   */
+  rest(method: string, path: string, apiKey: string | null, options?: Omit<SendOptions, "method">): Promise<HttpResponse>;
   close(): Promise<void>;
 }
 
@@ -114,6 +120,7 @@ export async function startIngress(suite: SuiteEnv, options: StartOptions = {}):
     registry,
     logs,
     hook: (token, body, headers = {}) => send(url, `/v1/hooks/${token}`, { body, headers }),
+    rest: (method, path, apiKey, options = {}) => rest(url, method, path, apiKey, options),
     async close() {
       await running.close(1000);
       await ownQueues?.close();
@@ -155,10 +162,31 @@ export async function admin(suite: SuiteEnv, args: string[]): Promise<Record<str
   return JSON.parse(output.split("\n").pop() as string) as Record<string, unknown>;
 }
 
+/** A REST request (see TestIngress.rest), its response checked against the OpenAPI document. */
+export async function rest(
+  url: string,
+  method: string,
+  path: string,
+  apiKey: string | null,
+  options: Omit<SendOptions, "method"> = {},
+): Promise<HttpResponse> {
+  const headers: Record<string, string | string[]> = { ...(options.headers ?? {}) };
+  if (apiKey !== null) headers.Authorization = `Bearer ${apiKey}`;
+  const res = await send(url, path, { ...options, method, headers });
+  expectDocumentedResponse(method, path, res.status, res.body);
+  return res;
+}
+
 export interface TestOrg {
   orgId: string;
   token: string;
   agentId: string;
+}
+
+/** A new API key of the organisation (as `pnpm admin apikey create` makes it). */
+export async function createTestApiKey(db: Database, orgId: string, name = "test"): Promise<{ id: string; key: string }> {
+  const created = await createApiKey(db.prisma, { orgId, name });
+  return { id: created.api_key_id, key: created.api_key };
 }
 
 export async function createTestOrg(db: Database, input: { credits?: number; dailyQuota?: number } = {}): Promise<TestOrg> {
