@@ -201,13 +201,18 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
           description:
             "As the webhook's call.delete: erases contact details, additional_info, transcript and recording metadata, and purges the provider's copies. Afterwards the call answers 404 everywhere.",
           security: [{ apiKey: [] }],
+          parameters: [{ $ref: "#/components/parameters/IdempotencyKey" }],
           responses: {
             "200": json("DeletedCall", "The call is deleted.", rateLimited),
+            "400": { $ref: "#/components/responses/BadRequest" },
             "404": callNotFound,
             "409": error(
-              "call_not_deletable: the call is not finished or never connected (error.status says its status).",
+              "call_not_deletable (the call is not finished or never connected; error.status says its status) or idempotency_key_in_flight.",
               rateLimited,
             ),
+            "413": error("body_too_large."),
+            "415": error("unsupported_media_type: a body, if any, must be application/json."),
+            "422": error("idempotency_key_reused.", rateLimited),
             ...restErrors,
           },
         },
@@ -239,6 +244,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
               "call_not_cancelable (the call is no longer queued; error.status says its status) or idempotency_key_in_flight.",
               rateLimited,
             ),
+            "413": error("body_too_large."),
             "415": error("unsupported_media_type: a body, if any, must be application/json."),
             "422": error("idempotency_key_reused.", rateLimited),
             ...restErrors,
