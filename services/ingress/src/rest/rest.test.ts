@@ -514,6 +514,21 @@ describe("routes and the OpenAPI document", () => {
     expect(JSON.parse(stdout)).toEqual({ valid: true, version: "3.1", errors: undefined });
   });
 
+  test("GET /v1/docs renders the document with Swagger UI served by the ingress itself (no CDN)", async () => {
+    const page = await send(a.url, "/v1/docs", { method: "GET" });
+    expect(page.status).toBe(200);
+    expect(page.headers["content-type"]).toMatch(/^text\/html/);
+    expect(page.text).toContain('url: "/v1/openapi.json"');
+    const sources = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
+    expect(sources.every((s) => s.startsWith("/v1/docs/"))).toBe(true);
+    for (const asset of sources) {
+      const res = await send(a.url, asset, { method: "GET" });
+      expect(res.status).toBe(200);
+      expect(res.text.length).toBeGreaterThan(10_000);
+    }
+    expect((await send(a.url, "/v1/docs/package.json", { method: "GET" })).status).toBe(404);
+  });
+
   test("every REST response of this file was checked against the document", () => {
     expect(checkedResponses.count).toBeGreaterThan(150);
   });

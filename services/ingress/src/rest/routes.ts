@@ -13,6 +13,7 @@ import { assertStorable, parseJson } from "../pipeline/parse-body";
 import { isJsonContentType, rawBodyOf, readRawBody, requireJson } from "../pipeline/read-body";
 import { callNotFound } from "../use-cases/cancel-call";
 import type { ActionRunner } from "../use-cases/run-action";
+import { mountApiReference } from "./docs";
 import { presentCall, presentEvent, REST_TRANSPORT } from "./present";
 import { encodeCursor, isCallId, parseListQuery } from "./query";
 
@@ -138,6 +139,7 @@ export function mountRestApi(
     res.type("application/json").send(openapi);
   });
   app.all(REST_ROUTES.openapi, methodNotAllowed("GET, HEAD"));
+  mountApiReference(app);
 }
 
 /**

@@ -80,7 +80,7 @@ export interface TestIngress {
   registry: Registry;
   /** Every log line the app wrote (JSON strings). */
   logs: string[];
-  /** POST /v1/hooks/{token} with a JSON body. */
+  /** POST /v1/hooks/{token} with a JSON body; the response is checked against the OpenAPI document. */
   hook(token: string, body: unknown, headers?: Record<string, string>): Promise<HttpResponse>;
   /**
    * A REST request with `Authorization: Bearer <apiKey>` (none when apiKey is null); an object body is sent
@@ -119,7 +119,12 @@ export async function startIngress(suite: SuiteEnv, options: StartOptions = {}):
     queues,
     registry,
     logs,
-    hook: (token, body, headers = {}) => send(url, `/v1/hooks/${token}`, { body, headers }),
+    hook: async (token, body, headers = {}) => {
+      const res = await send(url, `/v1/hooks/${token}`, { body, headers });
+      // The webhook is described by the same OpenAPI document as the REST API.
+      expectDocumentedResponse("POST", "/v1/hooks/{token}", res.status, res.body);
+      return res;
+    },
     rest: (method, path, apiKey, options = {}) => rest(url, method, path, apiKey, options),
     async close() {
       await running.close(1000);
