@@ -82,6 +82,33 @@ export async function readCall(client: SqlClient, orgId: string, callId: string)
   return rows[0] ? toRecord(rows[0]) : null;
 }
 
+const READ_CALLS = `
+  SELECT q.ord::int AS ord, ${COLUMNS}
+  FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(id, org_id, ord)
+  JOIN calls c ON c.id = q.id AND c.org_id = q.org_id AND c.deleted_at IS NULL
+  LEFT JOIN engagements e ON e.call_id = c.id`;
+
+/**
+ * Many primary-key reads (of one or several organisations) in ONE statement, results in input order; null
+ * for a call that does not exist for its organisation or was deleted. For a batcher: concurrent reads
+ * share one round trip and one plan.
+ */
+export async function readCalls(
+  client: SqlClient,
+  items: readonly { orgId: string; callId: string }[],
+): Promise<(CallRecord | null)[]> {
+  if (items.length === 0) return [];
+  const rows = await runSql<CallRow & { ord: number }>(client, "rest_read_calls", READ_CALLS, [
+    items.map((i) => i.callId),
+    items.map((i) => i.orgId),
+  ]);
+  const byOrd = new Map(rows.map((row) => [row.ord, row]));
+  return items.map((_, i) => {
+    const row = byOrd.get(i + 1);
+    return row ? toRecord(row) : null;
+  });
+}
+
 /** Where a page starts: strictly after this call in the list's order (created_at, then id, both descending). */
 export interface CallCursor {
   createdAt: Date;

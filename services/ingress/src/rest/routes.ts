@@ -1,5 +1,5 @@
 import { type Action, ApiError, buildOpenApiDocument, createCallDataValidator } from "@inbound/contracts";
-import { listCalls, readCall, readCallEvents } from "@inbound/db";
+import { createBatcher, listCalls, readCallEvents, readCalls } from "@inbound/db";
 import { SecretBox } from "@inbound/security";
 import type { Express, NextFunction, Request, RequestHandler, Response } from "express";
 import type { IngressDeps } from "../deps";
@@ -12,7 +12,7 @@ import { readIdempotencyKey, requestHash } from "../pipeline/idempotency-key";
 import { assertStorable, parseJson } from "../pipeline/parse-body";
 import { isJsonContentType, rawBodyOf, readRawBody, requireJson } from "../pipeline/read-body";
 import { callNotFound } from "../use-cases/cancel-call";
-import type { ActionRunner } from "../use-cases/run-action";
+import { type ActionRunner, INGRESS_BATCHING } from "../use-cases/run-action";
 import { mountApiReference } from "./docs";
 import { presentCall, presentEvent, REST_TRANSPORT } from "./present";
 import { encodeCursor, isCallId, parseListQuery } from "./query";
@@ -55,6 +55,8 @@ export function mountRestApi(
     cacheTtlMs: config.TOKEN_CACHE_TTL_SECONDS * 1000,
     onCache: (result) => metrics.apiKeyCache[result].inc(),
   });
+  // Reads by id of concurrent requests share one statement (one round trip, one plan), like the creates.
+  const readCall = createBatcher((items: { orgId: string; callId: string }[]) => readCalls(sql, items), INGRESS_BATCHING);
   const openapi = JSON.stringify(buildOpenApiDocument({ serverUrl: config.PUBLIC_BASE_URL }));
 
   /** First stage of every REST route: the API key, then the quota (RateLimit fields, 429). */
@@ -112,7 +114,7 @@ export function mountRestApi(
   app.all(REST_ROUTES.calls, methodNotAllowed("GET, POST"));
 
   app.get(REST_ROUTES.call, authenticate("call.read"), async (req, res) => {
-    const call = await readCall(sql, requestContext(res).orgId as string, callIdOf(req));
+    const call = await readCall({ orgId: requestContext(res).orgId as string, callId: callIdOf(req) });
     if (!call) throw callNotFound("call_id");
     res.json(presentCall(call));
   });
