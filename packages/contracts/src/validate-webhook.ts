@@ -1,7 +1,7 @@
 import Ajv, { type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
 import { ApiError } from "./errors";
-import { contactNumberMessage, normalizePhoneNumber } from "./phone";
+import { contactNumberMessage, normalizePhoneNumber, type PhoneNumberCheck } from "./phone";
 import {
   type Action,
   ACTIONS,
@@ -21,15 +21,27 @@ export type WebhookValidator = (body: unknown) => WebhookRequest;
 /** Validates (and normalizes) one action's data; `root` prefixes the field paths of its errors ("data" or ""). */
 type DataValidator<T> = (value: unknown, root: string) => T;
 
+/** normalizePhoneNumber, remembering its last answer: the format check and the normalization parse once. */
+function lastPhoneNumber(): (value: string) => PhoneNumberCheck {
+  let last: { value: string; check: PhoneNumberCheck } | undefined;
+  return (value) => {
+    if (last?.value !== value) last = { value, check: normalizePhoneNumber(value) };
+    return last.check;
+  };
+}
+
 /** One Ajv with the formats the schemas use; `phone` is libphonenumber's (any formatting, country code required). */
-function createAjv(): Ajv {
+function createAjv(phone: (value: string) => PhoneNumberCheck): Ajv {
   const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
   addFormats(ajv, ["email"]);
-  ajv.addFormat("phone", { type: "string", validate: (v) => normalizePhoneNumber(v).ok });
+  ajv.addFormat("phone", { type: "string", validate: (v) => phone(v).ok });
   return ajv;
 }
 
-function compileDataValidators(ajv: Ajv): { "call.create": DataValidator<CreateCallData>; ref: DataValidator<CallRefData> } {
+function compileDataValidators(
+  ajv: Ajv,
+  phone: (value: string) => PhoneNumberCheck,
+): { "call.create": DataValidator<CreateCallData>; ref: DataValidator<CallRefData> } {
   const create = ajv.compile(createCallSchema);
   const ref = ajv.compile(callRefSchema);
   return {
@@ -37,7 +49,7 @@ function compileDataValidators(ajv: Ajv): { "call.create": DataValidator<CreateC
       if (!create(value)) throw toApiError(create.errors?.[0], root, value, CREATE_EXAMPLE);
       const data = value as CreateCallData;
       // Stored and answered in E.164, whatever formatting the sender used.
-      const number = normalizePhoneNumber(data.contact_number);
+      const number = phone(data.contact_number);
       return number.ok && number.e164 !== data.contact_number ? { ...data, contact_number: number.e164 } : data;
     },
     ref: (value, root) => {
@@ -49,9 +61,10 @@ function compileDataValidators(ajv: Ajv): { "call.create": DataValidator<CreateC
 
 /** Compiles every schema once; the returned function throws ApiError naming the faulty field. */
 export function createWebhookValidator(): WebhookValidator {
-  const ajv = createAjv();
+  const phone = lastPhoneNumber();
+  const ajv = createAjv(phone);
   const envelope = ajv.compile(envelopeSchema);
-  const data = compileDataValidators(ajv);
+  const data = compileDataValidators(ajv, phone);
   const byAction: Record<Action, DataValidator<unknown>> = {
     "call.create": data["call.create"],
     "call.cancel": data.ref,
@@ -69,7 +82,8 @@ export function createWebhookValidator(): WebhookValidator {
  * fields are named as they appear in that body ("contact_number", not "data.contact_number").
  */
 export function createCallDataValidator(): (body: unknown) => CreateCallData {
-  const data = compileDataValidators(createAjv());
+  const phone = lastPhoneNumber();
+  const data = compileDataValidators(createAjv(phone), phone);
   return (body) => data["call.create"](body, "");
 }
 
