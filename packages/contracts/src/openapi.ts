@@ -360,7 +360,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
       },
       responses: {
         BadRequest: error(
-          "malformed_json, invalid_body, missing_field, unknown_field, invalid_type, invalid_field, invalid_contact_number, invalid_contact_email, too_many_additional_info_keys, agent_not_found or invalid_idempotency_key; error.field names the field.",
+          "malformed_json, invalid_body, unknown_action (webhook), missing_field, unknown_field, invalid_type, invalid_field, invalid_contact_number, invalid_contact_email, too_many_additional_info_keys, agent_not_found or invalid_idempotency_key; error.field names the field.",
         ),
         InvalidApiKey: error(
           "invalid_api_key: the Authorization header is missing, not Bearer, or names an unknown or revoked key.",

@@ -66,6 +66,7 @@ export function presentEvent(event: CallEventRecord): Record<string, unknown> {
  * call_id), and the call object as the answer to create and cancel.
  */
 export const REST_TRANSPORT: Transport = {
+  name: "REST API",
   field: (name) => name,
   // Stored with the call (keyed requests) before its creation time is known: the statement fills it in.
   created: (call) => ({ body: presentCreated(call), stampCreatedAt: ["created_at", "queued_at"] }),

@@ -314,6 +314,12 @@ describe("cancel and delete", () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: call.id, status: "canceled", end_reason: "canceled", ended_at: expect.any(String) });
     expect((await suite.db.prisma.organization.findUnique({ where: { id: org.orgId } }))?.credits).toBe(before + 1);
+    const events = await a.rest("GET", `/v1/calls/${call.id}/events`, key);
+    expect(events.body.data.at(-1)).toMatchObject({
+      from_status: "queued",
+      to_status: "canceled",
+      detail: "canceled by REST API",
+    });
     const again = await a.rest("POST", `/v1/calls/${call.id}/cancel`, key, { body: {} });
     expectError(again, 409, "call_not_cancelable", "call_id");
     expect(again.body.error).toMatchObject({

@@ -5,6 +5,7 @@ import { CALL_DELETED_MESSAGE } from "../use-cases/delete-call";
 
 /** The webhook's presentation (SPEC §2): fields under `data.`, and short acknowledgements. */
 export const WEBHOOK_TRANSPORT: Transport = {
+  name: "webhook",
   field: (name) => `data.${name}`,
   created: (call) => ({ body: { success: true, call_id: call.id, status: "queued", message: CALL_QUEUED_MESSAGE } }),
   canceled: async (_deps, _ctx, callId) => ({

@@ -49,6 +49,8 @@ export interface CreatedCall {
  * the error codes and messages) is the use case's, shared by both transports.
  */
 export interface Transport {
+  /** Where the request came in, for the PII-free event log ("webhook", "REST API"). */
+  name: string;
   /** A request field as errors name it: "data.call_id" (webhook) or "call_id" (REST). */
   field(name: string): string;
   /**

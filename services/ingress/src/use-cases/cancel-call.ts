@@ -18,7 +18,7 @@ export async function cancelCall(deps: ActionDeps, ctx: ActionContext, data: Cal
     orgId: ctx.orgId,
     from: "queued",
     to: "canceled",
-    detail: "canceled by webhook",
+    detail: `canceled by ${ctx.transport.name}`,
     endReason: "canceled",
   });
   if (!result.moved) {
