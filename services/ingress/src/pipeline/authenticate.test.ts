@@ -140,7 +140,7 @@ describe("signature verification", () => {
     );
     // Signed for another timestamp.
     expect401(
-      await post(a, org.token, compact, { "X-Inbound-Timestamp": String(now() - 1), "X-Inbound-Signature": good }),
+      await post(a, org.token, compact, { "X-Inbound-Timestamp": String(Number(ts) - 1), "X-Inbound-Signature": good }),
       "invalid_signature",
     );
 

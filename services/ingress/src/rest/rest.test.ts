@@ -1,9 +1,12 @@
 import { execFile } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { buildOpenApiDocument, createCallSchema, toOpenApiSchema } from "@inbound/contracts";
+import { createDatabase } from "@inbound/db";
+import { createQueues, createRedis } from "@inbound/queue";
 import { createSuiteEnv, eventually, REPO_ROOT, type SuiteEnv } from "@inbound/testing";
 import { advanceCall } from "../test-support/calls";
 import {
@@ -473,6 +476,48 @@ describe("GET /v1/calls", () => {
       ["?agent_id=a%20b", "invalid_parameter", "agent_id"],
     ];
     for (const [query, code, field] of cases) expectError(await page(query), 400, code, field);
+  });
+});
+
+describe("503 semantics", () => {
+  async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  test("Postgres or Redis unavailable → 503 service_unavailable with Retry-After, quickly, and nothing created", async () => {
+    const fresh = await createTestOrg(suite.db, { credits: 5 });
+    const freshKey = (await createTestApiKey(suite.db, fresh.orgId)).key;
+    const deadDb = createDatabase({ url: `postgresql://postgres:postgres@127.0.0.1:${await closedPort()}/x`, timeoutMs: 1000 });
+    const deadRedis = createRedis({ url: `redis://127.0.0.1:${await closedPort()}`, timeoutMs: 500, role: "client" });
+    const deadQueues = createQueues(deadRedis, suite.prefix);
+    const noDb = await startIngress(suite, { db: deadDb });
+    const noRedis = await startIngress(suite, { redis: deadRedis, queues: deadQueues });
+    try {
+      for (const replica of [noDb, noRedis]) {
+        const started = Date.now();
+        for (const [method, route] of [
+          ["POST", "/v1/calls"],
+          ["GET", "/v1/calls"],
+          ["GET", "/v1/calls/call_x"],
+        ] as const) {
+          const res = await replica.rest(method, route, freshKey, {
+            body: method === "POST" ? { agent_id: fresh.agentId, contact_number: phoneNumber() } : undefined,
+          });
+          expectError(res, 503, "service_unavailable");
+          expect(res.headers["retry-after"]).toMatch(/^[1-9]\d*$/);
+        }
+        expect(Date.now() - started).toBeLessThan(15_000);
+      }
+      expect(await suite.db.prisma.call.count({ where: { orgId: fresh.orgId } })).toBe(0);
+    } finally {
+      await Promise.all([noDb.close(), noRedis.close()]);
+      await deadDb.close();
+      deadRedis.disconnect();
+    }
   });
 });
 
