@@ -170,7 +170,7 @@ async function main(): Promise<void> {
       const list = ratio(rest.list.largeP50.median, rest.list.smallP50.median);
       rows.push(
         [
-          "7 create: webhook call.create | POST /v1/calls",
+          "7 create, side by side: webhook call.create | POST /v1/calls",
           `${fmtSpread(rest.webhookCreate.rps)} req/s`,
           `${fmtSpread(rest.restCreate.rps)} req/s`,
           `${fmt(create, 2)}× throughput (≥0.90 ${verdict(create >= 0.9)}), ${fmt(createP50, 2)}× p50 (≤1.10 ${verdict(createP50 <= 1.1)})`,
