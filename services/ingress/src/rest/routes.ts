@@ -25,9 +25,6 @@ export const REST_ROUTES = {
   openapi: "/v1/openapi.json",
 } as const;
 
-/** The route templates of the REST API, for the access log and metrics. */
-export const REST_ROUTE_TEMPLATES: readonly string[] = Object.values(REST_ROUTES);
-
 /**
  * The REST API of SPEC §5, on the same pipeline as the webhook: API key → organisation and daily quota (one
  * Redis call), the same validators, the same use cases through the same runner (credits, idempotency,
