@@ -2,13 +2,15 @@
  * `pnpm bench`: measures the ingress and the dialer against bare baselines in the same run, on the same
  * Postgres and Redis, and prints ratios (machines are noisy; ratios of side-by-side runs are not).
  * Every load is bounded in time and stays on 127.0.0.1. Knobs: BENCH_ROUNDS, BENCH_SECONDS,
- * BENCH_CONNECTIONS, BENCH_GROWTH_ROWS, BENCH_DATABASE_URL / BENCH_REDIS_URL (else containers).
+ * BENCH_CONNECTIONS, BENCH_GROWTH_ROWS, BENCH_LIST_ROWS (10,000 and 1,000,000 by default, comma-separated),
+ * BENCH_DATABASE_URL / BENCH_REDIS_URL (else containers).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { benchDialer, benchRedisFootprint } from "./scenarios/dialer";
 import { benchIngress, benchTableGrowth } from "./scenarios/ingress";
 import { benchCallbacks } from "./scenarios/callbacks";
+import { benchRest } from "./scenarios/rest";
 import { provisionTenants } from "./lib/provision";
 import { buildBundles } from "./lib/processes";
 import { startStack } from "./lib/stack";
@@ -22,9 +24,10 @@ const GROWTH_ROWS = int("BENCH_GROWTH_ROWS", 1_000_000);
 const SECRETS_KEY = "ab".repeat(32);
 /** Connections of the provider-callback load (scenario 8). */
 const CALLBACK_CONNECTIONS = int("BENCH_CALLBACK_CONNECTIONS", 20);
-/** Comma-separated subset of: ingress, footprint, dialer, growth, callbacks (default: all). */
+const [LIST_SMALL, LIST_LARGE] = (process.env.BENCH_LIST_ROWS ?? "10000,1000000").split(",").map(Number) as [number, number];
+/** Comma-separated subset of: ingress, footprint, dialer, growth, callbacks, rest (default: all). */
 const SCENARIOS = new Set(
-  (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks").split(",").map((s) => s.trim()),
+  (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks,rest").split(",").map((s) => s.trim()),
 );
 
 async function step<T>(label: string, run: () => Promise<T>): Promise<T> {
@@ -93,6 +96,19 @@ async function main(): Promise<void> {
     const growth = SCENARIOS.has("growth")
       ? await step(`scenario 3: create latency on an empty table vs ${fmt(GROWTH_ROWS)} calls`, () =>
           benchTableGrowth(stack, env, one, { rounds: ROUNDS, seconds: Math.max(4, SECONDS / 2), rows: GROWTH_ROWS }),
+        )
+      : undefined;
+    const rest = SCENARIOS.has("rest")
+      ? await step(
+          `scenarios 7–9: REST API (create vs webhook, read vs bare pg, list at ${fmt(LIST_SMALL)} vs ${fmt(LIST_LARGE)} calls)`,
+          () =>
+            benchRest(stack, env, one, {
+              rounds: ROUNDS,
+              seconds: SECONDS,
+              connections: CONNECTIONS,
+              smallRows: LIST_SMALL,
+              largeRows: LIST_LARGE,
+            }),
         )
       : undefined;
 
@@ -176,6 +192,32 @@ async function main(): Promise<void> {
         ],
       );
     }
+    if (rest) {
+      const create = ratio(rest.restCreate.rps.median, rest.webhookCreate.rps.median);
+      const createP50 = ratio(rest.restCreate.p50.median, rest.webhookCreate.p50.median);
+      const read = ratio(rest.restRead.rps.median, rest.bareRead.rps.median);
+      const list = ratio(rest.list.largeP50.median, rest.list.smallP50.median);
+      rows.push(
+        [
+          "9 create, side by side: webhook call.create | POST /v1/calls",
+          `${fmtSpread(rest.webhookCreate.rps)} req/s`,
+          `${fmtSpread(rest.restCreate.rps)} req/s`,
+          `${fmt(create, 2)}× throughput (≥0.90 ${verdict(create >= 0.9)}), ${fmt(createP50, 2)}× p50 (≤1.10 ${verdict(createP50 <= 1.1)})`,
+        ],
+        [
+          "10 read: bare Express + pg PK SELECT | GET /v1/calls/{id}",
+          `${fmtSpread(rest.bareRead.rps)} req/s`,
+          `${fmtSpread(rest.restRead.rps)} req/s`,
+          `${fmt(read, 2)}× bare (≥0.80 ${verdict(read >= 0.8)})`,
+        ],
+        [
+          `11 list limit=100 p50, ${fmt(rest.list.small)} | ${fmt(rest.list.large)} calls`,
+          `${fmtSpread(rest.list.smallP50, 1)} ms`,
+          `${fmtSpread(rest.list.largeP50, 1)} ms`,
+          `${fmt(list, 2)}× (≤1.15 ${verdict(list <= 1.15)})`,
+        ],
+      );
+    }
     if (redisBytesPerCall !== undefined || ingress) {
       rows.push([
         "6 footprint",
@@ -197,7 +239,7 @@ async function main(): Promise<void> {
       ...rows.map(line),
     ].join("\n");
     process.stdout.write(
-      `\n${table}\n\nmedian (min–max) of ${ROUNDS} runs; non-2xx/errors per scenario: ${JSON.stringify(ingress?.non2xx ?? {})}\n`,
+      `\n${table}\n\nmedian (min–max) of ${ROUNDS} runs; non-2xx/errors per scenario: ${JSON.stringify({ ...(ingress?.non2xx ?? {}), ...(rest?.non2xx ?? {}) })}\n`,
     );
 
     const dir = path.resolve(__dirname, "results");
@@ -205,7 +247,7 @@ async function main(): Promise<void> {
     const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
     writeFileSync(
       file,
-      `${JSON.stringify({ startedAt: new Date(startedAt).toISOString(), seconds: (Date.now() - startedAt) / 1000, rounds: ROUNDS, ingress, growth, dialer, callbacks, redisBytesPerCall }, null, 2)}\n`,
+      `${JSON.stringify({ startedAt: new Date(startedAt).toISOString(), seconds: (Date.now() - startedAt) / 1000, rounds: ROUNDS, ingress, growth, dialer, callbacks, rest, redisBytesPerCall }, null, 2)}\n`,
     );
     log(`figures written to ${path.relative(process.cwd(), file)} (${fmt((Date.now() - startedAt) / 1000)} s)`);
   } finally {

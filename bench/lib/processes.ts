@@ -47,6 +47,9 @@ export function runLoad(spec: {
   tokens: string[];
   agentIds: string[];
   signingSecrets?: string[];
+  mode?: "webhook" | "rest-create" | "get";
+  apiKey?: string;
+  paths?: string[];
 }): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", path.join(BENCH_DIR, "lib/load.ts"), JSON.stringify(spec)], {

@@ -1,4 +1,4 @@
-/** Every error the webhook API can answer, with its HTTP status. Codes are stable: callers match on them. */
+/** Every error the webhook and REST APIs can answer, with its HTTP status. Codes are stable: callers match on them. */
 export const ERROR_STATUS = {
   malformed_json: 400,
   invalid_body: 400,
@@ -14,7 +14,11 @@ export const ERROR_STATUS = {
   invalid_idempotency_key: 400,
   invalid_url: 400,
   invalid_event_type: 400,
+  unknown_parameter: 400,
+  invalid_parameter: 400,
+  invalid_cursor: 400,
   invalid_token: 401,
+  invalid_api_key: 401,
   missing_signature: 401,
   stale_timestamp: 401,
   invalid_signature: 401,

@@ -1,10 +1,12 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import Ajv, { type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
-import { isValidPhoneNumber } from "libphonenumber-js/max";
 import { ApiError } from "./errors";
+import { contactNumberMessage, normalizePhoneNumber, type PhoneNumberCheck } from "./phone";
 import {
   type Action,
   ACTIONS,
+  type CallRefData,
+  type CreateCallData,
   callRefSchema,
   createCallSchema,
   envelopeSchema,
@@ -14,35 +16,86 @@ import {
   type WebhookRequest,
 } from "./webhook-schemas";
 
-const E164 = /^\+[1-9]\d{6,14}$/;
-
 export type WebhookValidator = (body: unknown) => WebhookRequest;
 
-/** Compiles every schema once; the returned function throws ApiError naming the faulty field. */
-export function createWebhookValidator(): WebhookValidator {
-  const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-  addFormats(ajv, ["email"]);
-  ajv.addFormat("phone-e164", { type: "string", validate: (v) => E164.test(v) && isValidPhoneNumber(v) });
+/** Validates (and normalizes) one action's data; `root` prefixes the field paths of its errors ("data" or ""). */
+type DataValidator<T> = (value: unknown, root: string) => T;
 
-  const envelope = ajv.compile(envelopeSchema);
-  const byAction: Record<Action, ValidateFunction> = {
-    "call.create": ajv.compile(createCallSchema),
-    "call.cancel": ajv.compile(callRefSchema),
-    "call.delete": ajv.compile(callRefSchema),
-  };
-
-  return (body) => {
-    if (!envelope(body)) throw toApiError(envelope.errors?.[0], "");
-    const request = body as { action: Action; data: unknown };
-    const validateData = byAction[request.action];
-    if (!validateData(request.data)) throw toApiError(validateData.errors?.[0], "data");
-    return request as WebhookRequest;
+/** normalizePhoneNumber, remembering its last answer: the format check and the normalization parse once. */
+function lastPhoneNumber(): (value: string) => PhoneNumberCheck {
+  let last: { value: string; check: PhoneNumberCheck } | undefined;
+  return (value) => {
+    if (last?.value !== value) last = { value, check: normalizePhoneNumber(value) };
+    return last.check;
   };
 }
 
-function toApiError(error: ErrorObject | undefined, root: string): ApiError {
+/** One Ajv with the formats the schemas use; `phone` is libphonenumber's (any formatting, country code required). */
+function createAjv(phone: (value: string) => PhoneNumberCheck): Ajv {
+  const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+  addFormats(ajv, ["email"]);
+  ajv.addFormat("phone", { type: "string", validate: (v) => phone(v).ok });
+  return ajv;
+}
+
+function compileDataValidators(
+  ajv: Ajv,
+  phone: (value: string) => PhoneNumberCheck,
+): { "call.create": DataValidator<CreateCallData>; ref: DataValidator<CallRefData> } {
+  const create = ajv.compile(createCallSchema);
+  const ref = ajv.compile(callRefSchema);
+  return {
+    "call.create": (value, root) => {
+      if (!create(value)) throw toApiError(create.errors?.[0], root, value, CREATE_EXAMPLE);
+      const data = value as CreateCallData;
+      // Stored and answered in E.164, whatever formatting the sender used.
+      const number = phone(data.contact_number);
+      return number.ok && number.e164 !== data.contact_number ? { ...data, contact_number: number.e164 } : data;
+    },
+    ref: (value, root) => {
+      if (!ref(value)) throw toApiError(ref.errors?.[0], root, value);
+      return value as CallRefData;
+    },
+  };
+}
+
+/** Compiles every schema once; the returned function throws ApiError naming the faulty field. */
+export function createWebhookValidator(): WebhookValidator {
+  const phone = lastPhoneNumber();
+  const ajv = createAjv(phone);
+  const envelope = ajv.compile(envelopeSchema);
+  const data = compileDataValidators(ajv, phone);
+  const byAction: Record<Action, DataValidator<unknown>> = {
+    "call.create": data["call.create"],
+    "call.cancel": data.ref,
+    "call.delete": data.ref,
+  };
+  return (body) => {
+    if (!envelope(body)) throw toApiError(envelope.errors?.[0], "", body);
+    const request = body as { action: Action; data: unknown };
+    return { action: request.action, data: byAction[request.action](request.data, "data") } as WebhookRequest;
+  };
+}
+
+/**
+ * The REST body of POST /v1/calls: exactly call.create's `data`, validated by the same schema and rules. Its
+ * fields are named as they appear in that body ("contact_number", not "data.contact_number").
+ */
+export function createCallDataValidator(): (body: unknown) => CreateCallData {
+  const phone = lastPhoneNumber();
+  const data = compileDataValidators(createAjv(phone), phone);
+  return (body) => data["call.create"](body, "");
+}
+
+const ENVELOPE_EXAMPLE = '{"action": …, "data": {…}}';
+const CREATE_EXAMPLE = '{"agent_id": …, "contact_number": …}';
+
+/** `example`: what the body should look like, for a body that is not even an object. */
+function toApiError(error: ErrorObject | undefined, root: string, instance: unknown, example = ENVELOPE_EXAMPLE): ApiError {
   if (!error) return new ApiError("invalid_body", "The request body is invalid.");
+  const rel = joinPath("", error.instancePath);
   const path = joinPath(root, error.instancePath);
+  const at = (field: string) => [root, field].filter(Boolean).join(".");
   switch (error.keyword) {
     case "required": {
       const field = joinPath(path, `/${(error.params as { missingProperty: string }).missingProperty}`);
@@ -58,10 +111,10 @@ function toApiError(error: ErrorObject | undefined, root: string): ApiError {
       }
       return new ApiError("invalid_field", `${path} has an unsupported value.`, path);
     case "type": {
-      if (path === "") return new ApiError("invalid_body", 'The body must be a JSON object like {"action": …, "data": {…}}.');
+      if (path === "") return new ApiError("invalid_body", `The body must be a JSON object like ${example}.`);
       const expected = (error.params as { type: string | string[] }).type;
       const described = Array.isArray(expected) ? expected.join(" or ") : expected;
-      if (path.startsWith("data.additional_info.")) {
+      if (rel.startsWith("additional_info.")) {
         return new ApiError(
           "invalid_type",
           `${path} must be a string, number, boolean or null (no nested objects or arrays).`,
@@ -71,14 +124,12 @@ function toApiError(error: ErrorObject | undefined, root: string): ApiError {
       return new ApiError("invalid_type", `${path} must be ${article(described)} ${described}.`, path);
     }
     case "format":
-      if (path === "data.contact_number") {
-        return new ApiError(
-          "invalid_contact_number",
-          "contact_number must be a valid phone number including the country code, e.g. +919876543210",
-          path,
-        );
+      if (rel === "contact_number") {
+        const value = (instance as { contact_number?: unknown })?.contact_number;
+        const check = typeof value === "string" ? normalizePhoneNumber(value) : undefined;
+        return new ApiError("invalid_contact_number", contactNumberMessage(check?.ok === false ? check.reason : "invalid"), path);
       }
-      if (path === "data.contact_email") {
+      if (rel === "contact_email") {
         return new ApiError("invalid_contact_email", "contact_email must be a valid email address, e.g. jane@example.com", path);
       }
       return new ApiError("invalid_field", `${path} has an invalid format.`, path);
@@ -91,26 +142,22 @@ function toApiError(error: ErrorObject | undefined, root: string): ApiError {
     case "propertyNames":
     case "minLength":
     case "maxLength":
-      if (path === "data.additional_info" || error.keyword === "propertyNames") {
+      if (rel === "additional_info" || error.keyword === "propertyNames") {
         return new ApiError(
           "invalid_field",
           `additional_info keys must be 1 to ${MAX_ADDITIONAL_INFO_KEY_LENGTH} characters long.`,
-          "data.additional_info",
+          at("additional_info"),
         );
       }
-      if (path.startsWith("data.additional_info.")) {
+      if (rel.startsWith("additional_info.")) {
         return new ApiError(
           "invalid_field",
           `${path} must be at most ${MAX_ADDITIONAL_INFO_VALUE_LENGTH} characters long.`,
           path,
         );
       }
-      if (path === "data.contact_number") {
-        return new ApiError(
-          "invalid_contact_number",
-          "contact_number must be a valid phone number including the country code, e.g. +919876543210",
-          path,
-        );
+      if (rel === "contact_number") {
+        return new ApiError("invalid_contact_number", contactNumberMessage("invalid"), path);
       }
       return new ApiError(
         "invalid_field",

@@ -44,7 +44,7 @@ export const createCallSchema: JSONSchemaType<CreateCallData> = {
   additionalProperties: false,
   properties: {
     agent_id: id,
-    contact_number: { type: "string", maxLength: 32, format: "phone-e164" },
+    contact_number: { type: "string", minLength: 1, maxLength: 40, format: "phone" },
     contact_name: { type: "string", minLength: 1, maxLength: 200, nullable: true },
     contact_email: { type: "string", maxLength: 254, format: "email", nullable: true },
     additional_info: {

@@ -43,6 +43,7 @@ export {
   type TransitionResult,
 } from "./calls/transition-call";
 export {
+  createdCallAt,
   createQueuedCall,
   createQueuedCalls,
   type CreateCallInput,
@@ -176,3 +177,22 @@ export {
   type CallListItem,
   type CallTimeline,
 } from "./dashboard/calls";
+export {
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+  findApiKeyOrgs,
+  touchApiKeys,
+  type ApiKeyView,
+  type ApiKeyOrg,
+} from "./api-keys/api-keys";
+export {
+  readCall,
+  readCalls,
+  listCalls,
+  readCallEvents,
+  type CallRecord,
+  type CallCursor,
+  type ListCallsQuery,
+  type CallEventRecord,
+} from "./calls/read-calls";

@@ -28,6 +28,12 @@ export interface OrgChangeNotifier {
    * replicas may serve their cached copy for up to TOKEN_CACHE_TTL_SECONDS.
    */
   apply<T>(orgId: string, change: () => Promise<T>): Promise<AppliedOrgChange<T>>;
+  /**
+   * A revocation (an API key) must not wait for Redis: it commits first, whatever Redis does, then tells the
+   * replicas (the epoch of orgIdOf(result)); if Redis does not answer, the result comes with a warning that
+   * replicas may accept the revoked credential for up to TOKEN_CACHE_TTL_SECONDS.
+   */
+  revoke<T>(change: () => Promise<T>, orgIdOf: (result: T) => string): Promise<AppliedOrgChange<T>>;
   close(): Promise<void>;
 }
 
@@ -91,6 +97,15 @@ export function createOrgChangeNotifier(options: {
       const result = await change();
       try {
         await bumpOrgEpoch(client, options.redisPrefix, orgId);
+        return { result };
+      } catch (error) {
+        return { result, warning: notNotified(error instanceof Error ? error.message : String(error)) };
+      }
+    },
+    async revoke(change, orgIdOf) {
+      const result = await change();
+      try {
+        await bumpOrgEpoch(await connected(), options.redisPrefix, orgIdOf(result));
         return { result };
       } catch (error) {
         return { result, warning: notNotified(error instanceof Error ? error.message : String(error)) };

@@ -13,12 +13,15 @@ const usageError = (...argv: string[]) => {
 };
 
 describe("parseCommandLine", () => {
-  it("knows every command of SPEC §4, the status-webhook endpoints (§6), dashboard users (§7) and demo", () => {
+  it("knows every command of SPEC §4, API keys (§5), status-webhook endpoints (§6), dashboard users (§7) and demo", () => {
     expect(COMMANDS.map((c) => c.path.join(" "))).toEqual([
       "org create",
       "org show",
       "agent create",
       "token rotate",
+      "apikey create",
+      "apikey list",
+      "apikey revoke",
       "signing enable",
       "signing disable",
       "signing rotate",

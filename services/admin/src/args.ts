@@ -128,7 +128,7 @@ function topHelp(commands: readonly Command[]): string {
   return [
     `Usage: ${PROGRAM} <command> [options] [--json]`,
     "",
-    "Administers organisations, agents, webhook tokens, signing secrets, credits and quotas, and shows calls.",
+    "Administers organisations, agents, webhook tokens, API keys, signing secrets, credits and quotas, and shows calls.",
     "With --json, prints exactly one JSON object on stdout; errors are one line on stderr (exit 2: usage, 1: failure).",
     "Configuration comes from the environment (DATABASE_URL, SECRETS_KEY, PUBLIC_BASE_URL, ...).",
     "",

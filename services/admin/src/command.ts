@@ -9,7 +9,7 @@ export interface CommandContext {
   prisma: PrismaClient;
   secretBox: SecretBox;
   /** Applies a change of an organisation's token, signing or quota and tells the ingress replicas. */
-  ingress: Pick<OrgChangeNotifier, "apply">;
+  ingress: Pick<OrgChangeNotifier, "apply" | "revoke">;
 }
 
 /** Every command prints exactly one JSON object with --json, or `text` for a person. */

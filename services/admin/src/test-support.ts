@@ -50,7 +50,7 @@ export function expectFailure(run: AdminRun, exitCode: number): string {
 /** How many rows of a table hold `needle` anywhere in their text form (to prove a secret is not stored). */
 export async function rowsContaining(
   prisma: PrismaClient,
-  table: "webhook_tokens" | "signing_secrets" | "organizations",
+  table: "webhook_tokens" | "signing_secrets" | "organizations" | "api_keys",
   needle: string,
 ): Promise<number> {
   const rows = await prisma.$queryRawUnsafe<{ n: bigint }[]>(

@@ -9,6 +9,8 @@ import { requireJson } from "./pipeline/read-body";
 import { mountHealthz } from "./routes/health";
 import { mountProviderCallbacks } from "./routes/provider-callback";
 import { webhookHandler } from "./routes/webhook";
+import { mountRestApi } from "./rest/routes";
+import { createActionRunner } from "./use-cases/run-action";
 
 export const WEBHOOK_ROUTE = "/v1/hooks/:token";
 
@@ -38,9 +40,12 @@ export function createIngressApp(deps: IngressDeps): Express {
     : undefined;
   app.locals.requestLog = requestLog;
   app.use(observe(deps.logger, metrics, WEBHOOK_ROUTE, requestLog));
+  // One use-case layer for both transports: one runner (its create batcher included) behind the webhook and REST.
+  const runner = createActionRunner(deps, metrics);
   // The token is checked before the body is read: an unknown one never gets its body read.
-  app.post(WEBHOOK_ROUTE, requireJson, webhookHandler({ ...deps, clock }, metrics));
+  app.post(WEBHOOK_ROUTE, requireJson, webhookHandler({ ...deps, clock }, metrics, runner));
   app.all(WEBHOOK_ROUTE, methodNotAllowed("POST"));
+  mountRestApi(app, { ...deps, clock }, metrics, runner);
   if (deps.config.TWILIO_AUTH_TOKEN) {
     mountProviderCallbacks(app, {
       sql: deps.db.pool,

@@ -14,6 +14,8 @@ export interface IngressMetrics {
   quotaRefused: Counter;
   /** What the token cache did: per request hit, miss, stale (epoch changed), recheck (a cached copy's refusal checked against the epoch), unknown (refused from the unknown-token cache); stored. */
   tokenCache: Record<TokenCacheResult, Counter.Internal>;
+  /** The same for the REST API's key cache. */
+  apiKeyCache: Record<TokenCacheResult, Counter.Internal>;
 }
 
 /** The counters always exist (cheap); Node's default metrics (event-loop sampling) only when /metrics is served. */
@@ -22,6 +24,12 @@ export function createIngressMetrics(registry: Registry, withDefaults = true): I
   const tokenCache = new Counter({
     name: "ingress_token_cache_total",
     help: "Token cache: per request hit, miss, stale (an admin change seen through the epoch), recheck (a cached copy's refusal checked against the epoch), unknown (an unknown token refused from memory); stored: copies cached",
+    labelNames: ["result"],
+    registers: [registry],
+  });
+  const apiKeyCache = new Counter({
+    name: "ingress_api_key_cache_total",
+    help: "API key cache: per request hit, miss, stale (an admin change seen through the epoch), recheck; stored: copies cached",
     labelNames: ["result"],
     registers: [registry],
   });
@@ -68,6 +76,14 @@ export function createIngressMetrics(registry: Registry, withDefaults = true): I
       recheck: tokenCache.labels("recheck"),
       unknown: tokenCache.labels("unknown"),
       stored: tokenCache.labels("stored"),
+    },
+    apiKeyCache: {
+      hit: apiKeyCache.labels("hit"),
+      miss: apiKeyCache.labels("miss"),
+      stale: apiKeyCache.labels("stale"),
+      recheck: apiKeyCache.labels("recheck"),
+      unknown: apiKeyCache.labels("unknown"),
+      stored: apiKeyCache.labels("stored"),
     },
   };
 }

@@ -47,13 +47,14 @@ describe.each([
       input(b),
     ];
     const results = await createQueuedCalls(client(), inputs);
+    const createdAt = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(results).toEqual([
-      { outcome: "created" },
+      { outcome: "created", createdAt },
       { outcome: "agent_not_found" },
-      { outcome: "created" },
+      { outcome: "created", createdAt },
       { outcome: "insufficient_credits", balance: 0 },
       { outcome: "insufficient_credits", balance: 1 },
-      { outcome: "created" },
+      { outcome: "created", createdAt },
     ]);
     expect([await credits(a.orgId), await credits(b.orgId), await credits(c.orgId)]).toEqual([0, 4, 1]);
 
@@ -68,6 +69,8 @@ describe.each([
       creditsReserved: 1,
       requestId: "req-batch",
     });
+    // The creation time answered is the one stored, to the millisecond.
+    expect(second?.createdAt.toISOString()).toBe((results[2] as { createdAt: string }).createdAt);
     expect(created.find((c) => c.id === inputs[0]?.callId)?.additionalInfo).toEqual({ crm_id: "A-1", note: null });
     for (const call of created) expect(call.events.map((e) => [e.fromStatus, e.toStatus])).toEqual([[null, "queued"]]);
     expect(await calls(c.orgId)).toHaveLength(0);
@@ -119,6 +122,21 @@ describe.each([
     expect(again.map((r) => r.outcome)).toEqual(["created"]);
     expect((await calls(a.orgId)).map((c) => c.id)).toEqual([retry?.callId]);
     expect(await credits(a.orgId)).toBe(4);
+  });
+  test("a keyed create can stamp the call's creation time into the stored body (the REST call object)", async () => {
+    const a = await org(1);
+    await claimIdempotencyKey(client(), { orgId: a.orgId, key: "k3", owner: "o3", requestHash: "h", lockSeconds: 60, ttlSeconds: 3600 });
+    const call = input(a) as CreateCallInput;
+    const body = { id: call.callId, status: "queued", created_at: null, queued_at: null, dialing_at: null };
+    const [result] = await createQueuedCalls(client(), [
+      { ...call, idempotency: { key: "k3", owner: "o3", status: 201, body, stampCreatedAt: ["created_at", "queued_at"] } },
+    ]);
+    const createdAt = (result as { createdAt: string }).createdAt;
+    const record = await suite.db.prisma.idempotencyRecord.findFirst({ where: { orgId: a.orgId, key: "k3" } });
+    expect(record?.responseBody).toEqual({ ...body, created_at: createdAt, queued_at: createdAt });
+    const row = await suite.db.prisma.call.findUnique({ where: { id: call.callId } });
+    expect(row?.createdAt.toISOString()).toBe(createdAt);
+    expect(row?.queuedAt.toISOString()).toBe(createdAt);
   });
 });
 

@@ -14,13 +14,15 @@ export interface CreateCallInput {
   requestId?: string | null;
   /**
    * When the request carries an Idempotency-Key this org has claimed (as `owner`): the call is created only
-   * while that claim is still held, and its 201 is stored with it.
+   * while that claim is still held, and its 201 is stored with it. The top-level keys named in
+   * stampCreatedAt are set to the call's creation time (ISO 8601, UTC) as stored.
    */
-  idempotency?: { key: string; owner: string; status: number; body: unknown };
+  idempotency?: { key: string; owner: string; status: number; body: unknown; stampCreatedAt?: readonly string[] };
 }
 
 export type CreateCallResult =
-  | { outcome: "created" }
+  /** createdAt: the call's created_at as stored, ISO 8601 in UTC with milliseconds. */
+  | { outcome: "created"; createdAt: string }
   | { outcome: "agent_not_found" }
   | { outcome: "insufficient_credits"; balance: number }
   /** The Idempotency-Key claim lapsed and another request holds the key now: nothing was created. */
@@ -31,7 +33,8 @@ const CREATE_QUEUED_CALLS = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
       ord int, call_id text, org_id text, agent_id text, contact_number text, contact_name text, contact_email text,
-      additional_info jsonb, cost int, request_id text, idem_key text, idem_owner text, idem_status int, idem_body jsonb)
+      additional_info jsonb, cost int, request_id text, idem_key text, idem_owner text, idem_status int, idem_body jsonb,
+      idem_stamp text[])
   ), claimed AS (
     -- A keyed create goes ahead only while its claim is the one held (locked: a takeover waits for this commit).
     SELECT i.* FROM input i
@@ -63,26 +66,27 @@ const CREATE_QUEUED_CALLS = `
     SELECT call_id, org_id, agent_id, 'queued'::call_status, contact_number, contact_name, contact_email,
       additional_info, cost, request_id
     FROM taken
-    RETURNING id
+    RETURNING id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
   ), event AS (
     INSERT INTO call_events (call_id, from_status, to_status, detail)
     SELECT id, NULL, 'queued'::call_status, 'created' FROM created
   ), stored AS (
-    UPDATE idempotency_records r SET response_status = t.idem_status, response_body = t.idem_body, locked_until = now(),
-      call_id = t.call_id
-    FROM taken t
+    UPDATE idempotency_records r SET response_status = t.idem_status, locked_until = now(), call_id = t.call_id,
+      response_body = t.idem_body || COALESCE((SELECT jsonb_object_agg(k, cr.created_at) FROM unnest(t.idem_stamp) k), '{}')
+    FROM taken t JOIN created cr ON cr.id = t.call_id
     WHERE t.idem_key IS NOT NULL AND r.org_id = t.org_id AND r.key = t.idem_key AND r.owner = t.idem_owner
   ), ${outboxCtes(`SELECT t.call_id, t.org_id, t.agent_id, 'queued' AS status, NULL::text AS previous_status, 0 AS attempt,
       NULL::text AS end_reason, NULL::int AS duration_seconds, 1 AS sequence
     FROM created c JOIN taken t ON t.call_id = c.id`)}
   SELECT i.ord, t.ord IS NOT NULL AS created, c.ord IS NOT NULL AS claim_held, v.ord IS NOT NULL AS agent_exists,
-    COALESCE(d.credits, o.credits) AS balance
+    COALESCE(d.credits, o.credits) AS balance, cr.created_at
   FROM input i
   LEFT JOIN claimed c ON c.ord = i.ord
   LEFT JOIN valid v ON v.ord = i.ord
   LEFT JOIN taken t ON t.ord = i.ord
   LEFT JOIN orgs o ON o.id = i.org_id
   LEFT JOIN debit d ON d.id = i.org_id
+  LEFT JOIN created cr ON cr.id = i.call_id
   ORDER BY i.ord`;
 
 function toRow(input: CreateCallInput, ord: number) {
@@ -101,6 +105,7 @@ function toRow(input: CreateCallInput, ord: number) {
     idem_owner: input.idempotency?.owner ?? null,
     idem_status: input.idempotency?.status ?? null,
     idem_body: input.idempotency?.body ?? null,
+    idem_stamp: input.idempotency?.stampCreatedAt ?? null,
   };
 }
 
@@ -113,16 +118,18 @@ function toRow(input: CreateCallInput, ord: number) {
  */
 export async function createQueuedCalls(client: SqlClient, inputs: readonly CreateCallInput[]): Promise<CreateCallResult[]> {
   if (inputs.length === 0) return [];
-  const rows = await runSql<{ ord: number; created: boolean; claim_held: boolean; agent_exists: boolean; balance: number | null }>(
-    client,
-    "ingress_create_queued_calls",
-    CREATE_QUEUED_CALLS,
-    [JSON.stringify(inputs.map(toRow))],
-  );
+  const rows = await runSql<{
+    ord: number;
+    created: boolean;
+    claim_held: boolean;
+    agent_exists: boolean;
+    balance: number | null;
+    created_at: string | null;
+  }>(client, "ingress_create_queued_calls", CREATE_QUEUED_CALLS, [JSON.stringify(inputs.map(toRow))]);
   return inputs.map((_, ord) => {
     const row = rows[ord];
     if (row?.ord !== ord) throw new Error(`create batch: no result for item ${ord}`);
-    if (row.created) return { outcome: "created" };
+    if (row.created) return { outcome: "created", createdAt: row.created_at as string };
     if (!row.claim_held) return { outcome: "claim_lost" };
     if (!row.agent_exists) return { outcome: "agent_not_found" };
     return { outcome: "insufficient_credits", balance: row.balance ?? 0 };
@@ -133,4 +140,15 @@ export async function createQueuedCalls(client: SqlClient, inputs: readonly Crea
 export async function createQueuedCall(client: SqlClient, input: CreateCallInput): Promise<CreateCallResult> {
   const [result] = await createQueuedCalls(client, [input]);
   return result as CreateCallResult;
+}
+
+/** The call's created_at (ISO 8601, UTC, ms) if it exists for this organisation: reading back a create whose outcome is unknown. */
+export async function createdCallAt(client: SqlClient, input: { callId: string; orgId: string }): Promise<string | null> {
+  const rows = await runSql<{ created_at: string }>(
+    client,
+    "ingress_created_call_at",
+    `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at FROM calls WHERE id = $1 AND org_id = $2`,
+    [input.callId, input.orgId],
+  );
+  return rows[0]?.created_at ?? null;
 }

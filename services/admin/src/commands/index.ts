@@ -1,5 +1,6 @@
 import type { Command } from "../command";
 import { agentCommands } from "./agent";
+import { apiKeyCommands } from "./apikey";
 import { callCommands } from "./call";
 import { creditsCommands } from "./credits";
 import { demoCommands } from "./demo";
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   ...orgCommands,
   ...agentCommands,
   ...tokenCommands,
+  ...apiKeyCommands,
   ...signingCommands,
   ...creditsCommands,
   ...quotaCommands,

@@ -5,6 +5,9 @@ import { requestContext } from "./context";
 import { sendError } from "./respond";
 import { toUnavailable } from "./unavailable";
 
+const NO_SUCH_ENDPOINT =
+  "No such endpoint. Webhooks are POST /v1/hooks/{token}; the REST API is described by GET /v1/openapi.json.";
+
 interface HttpishError {
   type?: unknown;
   status?: unknown;
@@ -36,7 +39,7 @@ export function toApiError(error: unknown, bodyLimit: number): ApiError | null {
   const status = typeof e.status === "number" ? e.status : typeof e.statusCode === "number" ? e.statusCode : 0;
   // Express/router client errors (e.g. a URL that cannot be percent-decoded).
   if (status >= 400 && status < 500 && e.expose !== false) {
-    return new ApiError("not_found", "No such endpoint. Webhooks are POST /v1/hooks/{token}.");
+    return new ApiError("not_found", NO_SUCH_ENDPOINT);
   }
   return null;
 }
@@ -68,7 +71,7 @@ export function errorHandler(logger: Logger, bodyLimit: number) {
 }
 
 export function notFound(_req: Request, res: Response): void {
-  sendError(res, new ApiError("not_found", "No such endpoint. Webhooks are POST /v1/hooks/{token}."));
+  sendError(res, new ApiError("not_found", NO_SUCH_ENDPOINT));
 }
 
 export function methodNotAllowed(allow: string) {

@@ -114,10 +114,44 @@ describe("400: the body", () => {
   });
 
   test("invalid phone numbers → 400 invalid_contact_number with the example", async () => {
-    for (const number of ["9876543210", "+91 98765 43210", "+1", "+999999999999", "+919876", "0091987654321"]) {
+    for (const number of [
+      "+1",
+      "+999999999999",
+      "+919876",
+      "0091987654321",
+      "+1 800 FLOWERS",
+      "+1 415 555 2671 ext 3",
+      "+91+9876543210",
+    ]) {
       const res = await ingress.hook(org.token, createBody(org.agentId, { contact_number: number }));
       expectError(res, 400, "invalid_contact_number", "data.contact_number");
-      expect(res.body.error.message).toContain("+919876543210");
+      expect(res.body.error.message).toBe(
+        "contact_number must be a valid phone number including the country code, e.g. +919876543210",
+      );
+    }
+  });
+
+  test("a number without its country code → 400 invalid_contact_number saying the country code is missing", async () => {
+    for (const number of ["9876543210", "(415) 555-2671", "098765 43210"]) {
+      const res = await ingress.hook(org.token, createBody(org.agentId, { contact_number: number }));
+      expectError(res, 400, "invalid_contact_number", "data.contact_number");
+      expect(res.body.error.message).toMatch(/^contact_number is missing its country code: start it with \+ or 00/);
+    }
+  });
+
+  test("numbers as CRMs export them are accepted and stored normalized to E.164", async () => {
+    const cases: [string, string][] = [
+      ["+1 (415) 555-2671", "+14155552671"],
+      ["+91 98765 43210", "+919876543210"],
+      ["0091 98765-43210", "+919876543210"],
+      ["+44 (0)20 7946 0958", "+442079460958"],
+      [" +1.415.555.2671 ", "+14155552671"],
+    ];
+    for (const [sent, stored] of cases) {
+      const res = await ingress.hook(org.token, createBody(org.agentId, { contact_number: sent }));
+      expect(res.status).toBe(201);
+      const call = await suite.db.prisma.call.findUnique({ where: { id: res.body.call_id } });
+      expect(call?.contactNumber).toBe(stored);
     }
   });
 

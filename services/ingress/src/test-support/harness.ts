@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
-import { createAgent, createOrganization, type Database } from "@inbound/db";
+import { createAgent, createApiKey, createOrganization, type Database } from "@inbound/db";
 import { createLogger } from "@inbound/logging";
 import { createQueues, createRedis, type Queues } from "@inbound/queue";
 import { loadConfig } from "@inbound/config";
@@ -12,6 +12,7 @@ import { createIngressApp } from "../app";
 import { createOperationalApp, createReadiness } from "../routes/health";
 import { listen } from "../server";
 import { serverTimeouts } from "../server-timeouts";
+import { expectDocumentedResponse } from "./openapi";
 
 export interface HttpResponse {
   status: number;
@@ -85,8 +86,13 @@ export interface TestIngress {
   registry: Registry;
   /** Every log line the app wrote (JSON strings). */
   logs: string[];
-  /** POST /v1/hooks/{token} with a JSON body. */
+  /** POST /v1/hooks/{token} with a JSON body; the response is checked against the OpenAPI document. */
   hook(token: string, body: unknown, headers?: Record<string, string>): Promise<HttpResponse>;
+  /**
+   * A REST request with `Authorization: Bearer <apiKey>` (none when apiKey is null); an object body is sent
+   * as JSON. The response is checked against the OpenAPI document (status documented, body matching).
+   */
+  rest(method: string, path: string, apiKey: string | null, options?: Omit<SendOptions, "method">): Promise<HttpResponse>;
   close(): Promise<void>;
 }
 
@@ -130,7 +136,13 @@ export async function startIngress(suite: SuiteEnv, options: StartOptions = {}):
     queues,
     registry,
     logs,
-    hook: (token, body, headers = {}) => send(url, `/v1/hooks/${token}`, { body, headers }),
+    hook: async (token, body, headers = {}) => {
+      const res = await send(url, `/v1/hooks/${token}`, { body, headers });
+      // The webhook is described by the same OpenAPI document as the REST API.
+      expectDocumentedResponse("POST", "/v1/hooks/{token}", res.status, res.body);
+      return res;
+    },
+    rest: (method, path, apiKey, options = {}) => rest(url, method, path, apiKey, options),
     async close() {
       await running.close(1000);
       await internal.close(1000);
@@ -174,10 +186,31 @@ export async function admin(suite: SuiteEnv, args: string[]): Promise<Record<str
   return JSON.parse(output.split("\n").pop() as string) as Record<string, unknown>;
 }
 
+/** A REST request (see TestIngress.rest), its response checked against the OpenAPI document. */
+export async function rest(
+  url: string,
+  method: string,
+  path: string,
+  apiKey: string | null,
+  options: Omit<SendOptions, "method"> = {},
+): Promise<HttpResponse> {
+  const headers: Record<string, string | string[]> = { ...(options.headers ?? {}) };
+  if (apiKey !== null) headers.Authorization = `Bearer ${apiKey}`;
+  const res = await send(url, path, { ...options, method, headers });
+  expectDocumentedResponse(method, path, res.status, res.body);
+  return res;
+}
+
 export interface TestOrg {
   orgId: string;
   token: string;
   agentId: string;
+}
+
+/** A new API key of the organisation (as `pnpm admin apikey create` makes it). */
+export async function createTestApiKey(db: Database, orgId: string, name = "test"): Promise<{ id: string; key: string }> {
+  const created = await createApiKey(db.prisma, { orgId, name });
+  return { id: created.api_key_id, key: created.api_key };
 }
 
 export async function createTestOrg(db: Database, input: { credits?: number; dailyQuota?: number } = {}): Promise<TestOrg> {

@@ -16,12 +16,16 @@ export interface ActionDeps {
   metrics: IngressMetrics;
 }
 
-/** Who asks: the authenticated organisation, the request id, and the claimed Idempotency-Key if any. */
+/** Who asks: the authenticated organisation, the request id, and the Idempotency-Key if any. */
 export interface ActionContext {
   orgId: string;
   requestId: string;
-  /** The Idempotency-Key this request claimed, and the claim's owner id (see claimIdempotencyKey). */
+  /** The Idempotency-Key the request carries (the runner claims it before the action runs). */
+  idempotencyKey?: string;
+  /** Set by the runner once it claimed the key: the claim's owner id (see claimIdempotencyKey). */
   idempotency?: { key: string; owner: string };
+  /** The transport the request came through: how it names fields and what its success bodies are. */
+  transport: Transport;
 }
 
 export interface ActionResult {
@@ -29,4 +33,34 @@ export interface ActionResult {
   body: Record<string, unknown>;
   /** True when the idempotent response was already stored by the action's own statement. */
   stored?: boolean;
+}
+
+/** A call just created (createdAt: its created_at as stored; null before the statement ran). */
+export interface CreatedCall {
+  id: string;
+  agentId: string;
+  contactNumber: string;
+  contactName: string | null;
+  contactEmail: string | null;
+  additionalInfo: Record<string, unknown> | null;
+  createdAt: string | null;
+}
+
+/**
+ * What differs between the webhook and the REST API once a use case has decided: the names of fields in
+ * errors, and the success bodies. Everything else (validation, credits, quota, idempotency, the statements,
+ * the error codes and messages) is the use case's, shared by both transports.
+ */
+export interface Transport {
+  /** Where the request came in, for the PII-free event log ("webhook", "REST API"). */
+  name: string;
+  /** A request field as errors name it: "data.call_id" (webhook) or "call_id" (REST). */
+  field(name: string): string;
+  /**
+   * The 201 body of a created call. With createdAt null (the body stored with the call), stampCreatedAt
+   * names the top-level keys the statement fills with the call's creation time.
+   */
+  created(call: CreatedCall): { body: Record<string, unknown>; stampCreatedAt?: readonly string[] };
+  canceled(deps: ActionDeps, ctx: ActionContext, callId: string): Promise<Record<string, unknown>>;
+  deleted(callId: string): Record<string, unknown>;
 }

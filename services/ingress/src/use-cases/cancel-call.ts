@@ -4,8 +4,8 @@ import type { ActionContext, ActionDeps, ActionResult } from "./action";
 
 export const CALL_CANCELED_MESSAGE = "Call has been canceled.";
 
-export function callNotFound(): ApiError {
-  return new ApiError("call_not_found", "No call with this call_id exists for this organisation.", "data.call_id");
+export function callNotFound(field = "data.call_id"): ApiError {
+  return new ApiError("call_not_found", "No call with this call_id exists for this organisation.", field);
 }
 
 /**
@@ -18,15 +18,15 @@ export async function cancelCall(deps: ActionDeps, ctx: ActionContext, data: Cal
     orgId: ctx.orgId,
     from: "queued",
     to: "canceled",
-    detail: "canceled by webhook",
+    detail: `canceled by ${ctx.transport.name}`,
     endReason: "canceled",
   });
   if (!result.moved) {
-    if (result.current === null) throw callNotFound();
+    if (result.current === null) throw callNotFound(ctx.transport.field("call_id"));
     throw new ApiError(
       "call_not_cancelable",
       `The call is ${result.current}; only a queued call can be canceled.`,
-      "data.call_id",
+      ctx.transport.field("call_id"),
       { status: result.current },
     );
   }
@@ -35,8 +35,5 @@ export async function cancelCall(deps: ActionDeps, ctx: ActionContext, data: Cal
   } catch {
     deps.logger.warn({ request_id: ctx.requestId, call_id: data.call_id }, "could not remove the canceled call's job");
   }
-  return {
-    status: 200,
-    body: { success: true, call_id: data.call_id, status: "canceled", message: CALL_CANCELED_MESSAGE },
-  };
+  return { status: 200, body: await ctx.transport.canceled(deps, ctx, data.call_id) };
 }

@@ -1,13 +1,13 @@
 import { ApiError, type CreateCallData, newId } from "@inbound/contracts";
-import { type CreateCallInput, type CreateCallResult, currentStatus, mayHaveCommitted, settleFailedWrite } from "@inbound/db";
+import { type CreateCallInput, type CreateCallResult, createdCallAt, mayHaveCommitted, settleFailedWrite } from "@inbound/db";
 import { enqueueCall } from "@inbound/queue";
 import { serviceUnavailable, withTimeout } from "../http/unavailable";
-import type { ActionContext, ActionDeps, ActionResult } from "./action";
+import type { ActionContext, ActionDeps, ActionResult, CreatedCall } from "./action";
 
 export const CALL_QUEUED_MESSAGE = "Call has been queued successfully.";
 
 /**
- * call.create. The Postgres commit is the point of no return (SPEC §2):
+ * call.create, for both transports. The Postgres commit is the point of no return (SPEC §2):
  * - ONE statement reserves the credit and inserts the queued call (and, when keyed, stores the 201 in the
  *   record this request claimed, only while that claim is still held);
  * - once it committed the answer is 201, whatever happens next. The BullMQ add (jobId = call id, ids only)
@@ -20,7 +20,17 @@ export const CALL_QUEUED_MESSAGE = "Call has been queued successfully.";
 export async function createCall(deps: ActionDeps, ctx: ActionContext, data: CreateCallData): Promise<ActionResult> {
   const cost = deps.config.CALL_COST_CREDITS;
   const callId = newId("call");
-  const body = { success: true, call_id: callId, status: "queued", message: CALL_QUEUED_MESSAGE };
+  const call: CreatedCall = {
+    id: callId,
+    agentId: data.agent_id,
+    contactNumber: data.contact_number,
+    contactName: data.contact_name ?? null,
+    contactEmail: data.contact_email ?? null,
+    additionalInfo: data.additional_info ?? null,
+    createdAt: null,
+  };
+  // The 201 as this request's transport answers it; stored with the call when the request is keyed.
+  const stored = ctx.transport.created(call);
 
   const outcome = await commitCreate(deps, ctx, {
     callId,
@@ -32,10 +42,16 @@ export async function createCall(deps: ActionDeps, ctx: ActionContext, data: Cre
     additionalInfo: data.additional_info ?? null,
     cost,
     requestId: ctx.requestId,
-    idempotency: ctx.idempotency ? { ...ctx.idempotency, status: 201, body } : undefined,
+    idempotency: ctx.idempotency
+      ? { ...ctx.idempotency, status: 201, body: stored.body, stampCreatedAt: stored.stampCreatedAt }
+      : undefined,
   });
   if (outcome.outcome === "agent_not_found") {
-    throw new ApiError("agent_not_found", "agent_id does not match any agent of this organisation.", "data.agent_id");
+    throw new ApiError(
+      "agent_not_found",
+      "agent_id does not match any agent of this organisation.",
+      ctx.transport.field("agent_id"),
+    );
   }
   if (outcome.outcome === "claim_lost") throw idempotencyKeyInFlight();
   if (outcome.outcome === "insufficient_credits") {
@@ -49,11 +65,7 @@ export async function createCall(deps: ActionDeps, ctx: ActionContext, data: Cre
   }
 
   try {
-    await withTimeout(
-      enqueueCall(deps.queues, { callId, orgId: ctx.orgId }),
-      deps.config.REDIS_TIMEOUT_MS,
-      "enqueue",
-    );
+    await withTimeout(enqueueCall(deps.queues, { callId, orgId: ctx.orgId }), deps.config.REDIS_TIMEOUT_MS, "enqueue");
   } catch (error) {
     deps.metrics.enqueueDeferred.inc();
     deps.logger.warn(
@@ -61,6 +73,7 @@ export async function createCall(deps: ActionDeps, ctx: ActionContext, data: Cre
       "call committed but its job was not enqueued; the dialer's reconciler will enqueue it",
     );
   }
+  const { body } = ctx.transport.created({ ...call, createdAt: outcome.createdAt });
   return { status: 201, body, stored: Boolean(ctx.idempotency) };
 }
 
@@ -97,7 +110,7 @@ async function commitCreate(deps: ActionDeps, ctx: ActionContext, input: CreateC
     if (!mayHaveCommitted(error)) throw error;
     const settled = await settleFailedWrite(error, {
       timeoutMs: deps.config.DATABASE_TIMEOUT_MS,
-      readBack: () => currentStatus(deps.sql, input.callId, ctx.orgId),
+      readBack: () => createdCallAt(deps.sql, { callId: input.callId, orgId: ctx.orgId }),
     });
     const log = { request_id: ctx.requestId, org_id: ctx.orgId, call_id: input.callId };
     if (settled.outcome === "unknown") {
@@ -105,7 +118,7 @@ async function commitCreate(deps: ActionDeps, ctx: ActionContext, input: CreateC
       throw new OutcomeUnknownError(error);
     }
     deps.logger.warn({ ...log, committed: settled.outcome === "present" }, "create statement outcome resolved by reading the call");
-    if (settled.outcome === "present") return { outcome: "created" };
+    if (settled.outcome === "present") return { outcome: "created", createdAt: settled.value };
     throw serviceUnavailable("database");
   }
 }

@@ -15,13 +15,13 @@ export const CALL_DELETED_MESSAGE = "Call has been deleted.";
 export async function deleteCall(deps: ActionDeps, ctx: ActionContext, data: CallRefData): Promise<ActionResult> {
   const result = await eraseCall(deps.sql, { callId: data.call_id, orgId: ctx.orgId, requestId: ctx.requestId });
   if (!result.deleted) {
-    if (result.current === null) throw callNotFound();
+    if (result.current === null) throw callNotFound(ctx.transport.field("call_id"));
     throw new ApiError(
       "call_not_deletable",
       result.engaged
         ? `The call is ${result.current}; only a finished call can be deleted.`
         : `The call is ${result.current} and never connected; only a finished call that connected can be deleted.`,
-      "data.call_id",
+      ctx.transport.field("call_id"),
       { status: result.current },
     );
   }
@@ -37,5 +37,5 @@ export async function deleteCall(deps: ActionDeps, ctx: ActionContext, data: Cal
       "purge job not enqueued; the dialer's reconciler will enqueue it",
     );
   }
-  return { status: 200, body: { success: true, call_id: data.call_id, message: CALL_DELETED_MESSAGE } };
+  return { status: 200, body: ctx.transport.deleted(data.call_id) };
 }

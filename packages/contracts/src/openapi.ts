@@ -1,0 +1,384 @@
+import { ACTIONS, callRefSchema, createCallSchema, envelopeSchema } from "./webhook-schemas";
+import {
+  callEventListSchema,
+  callEventSchema,
+  callListSchema,
+  callSchema,
+  callStatusSchema,
+  deletedCallSchema,
+  engagementSchema,
+  errorSchema,
+  LIST_LIMIT_DEFAULT,
+  LIST_LIMIT_MAX,
+  webhookCanceledSchema,
+  webhookCreatedSchema,
+  webhookDeletedSchema,
+} from "./rest-schemas";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * An Ajv request schema (JSONSchemaType, draft-07 with Ajv's `nullable`) as JSON Schema 2020-12, the dialect
+ * of OpenAPI 3.1: `nullable: true` becomes a "null" in `type`. Everything else is the same schema.
+ */
+export function toOpenApiSchema(schema: unknown): Json {
+  if (Array.isArray(schema)) return schema.map(toOpenApiSchema);
+  if (!schema || typeof schema !== "object") return schema as Json;
+  const out: { [key: string]: Json } = {};
+  const source = schema as Record<string, unknown>;
+  for (const [key, value] of Object.entries(source)) {
+    if (key === "nullable") continue;
+    out[key] = toOpenApiSchema(value);
+  }
+  if (source.nullable === true && source.type !== undefined) {
+    const types = Array.isArray(source.type) ? [...source.type] : [source.type];
+    if (!types.includes("null")) types.push("null");
+    out.type = types as Json;
+  }
+  if (source.required && Array.isArray(source.required) && source.required.length === 0) delete out.required;
+  return out;
+}
+
+const json = (schemaRef: string, description: string, headers: Record<string, Json> = {}) => ({
+  description,
+  headers: { "X-Request-Id": { $ref: "#/components/headers/X-Request-Id" }, ...headers },
+  content: { "application/json": { schema: { $ref: `#/components/schemas/${schemaRef}` } } },
+});
+
+const rateLimited = {
+  RateLimit: { $ref: "#/components/headers/RateLimit" },
+  "RateLimit-Policy": { $ref: "#/components/headers/RateLimit-Policy" },
+};
+
+const error = (description: string, headers: Record<string, Json> = {}) => json("Error", description, headers);
+
+/** Errors every authenticated REST operation can answer. */
+const restErrors = {
+  "401": { $ref: "#/components/responses/InvalidApiKey" },
+  "429": { $ref: "#/components/responses/TooManyRequests" },
+  "503": { $ref: "#/components/responses/ServiceUnavailable" },
+};
+
+const callNotFound = { $ref: "#/components/responses/CallNotFound" };
+
+/**
+ * The OpenAPI 3.1 description of the webhook (SPEC §2) and the REST API (§5), generated from the schemas that
+ * validate requests (webhook-schemas.ts) and describe responses (rest-schemas.ts): one source of truth.
+ */
+export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Record<string, Json> {
+  const createCallData = toOpenApiSchema(createCallSchema) as { [key: string]: Json };
+  const properties = createCallData.properties as { [key: string]: { [key: string]: Json } };
+  properties.contact_number = {
+    ...properties.contact_number,
+    description:
+      "With its country code (+ or 00): E.164 such as +919876543210, or as CRMs export it (+1 (415) 555-2671, +91 98765 43210, 0044 20 7946 0958). Stored and answered normalized to E.164.",
+    examples: ["+919876543210", "+1 (415) 555-2671"],
+  };
+  const webhookRequest = {
+    description: 'The webhook body: {"action", "data"}, data as the action requires.',
+    oneOf: ACTIONS.map((action) => ({
+      type: "object",
+      required: [...envelopeSchema.required],
+      additionalProperties: false,
+      properties: {
+        action: { const: action },
+        data: { $ref: `#/components/schemas/${action === "call.create" ? "CreateCallData" : "CallRefData"}` },
+      },
+    })),
+  } as Json;
+
+  const document = {
+    openapi: "3.1.0",
+    info: {
+      title: "Inbound calls API",
+      version: "1.0.0",
+      description:
+        "Trigger, cancel, delete and read AI voice calls: a webhook for no-code tools (the secret token is in the URL) and a REST API for custom applications (an API key in the Authorization header). Both share validation, credits, the daily quota, idempotency and the error shape.",
+    },
+    servers: [{ url: options.serverUrl ?? "http://localhost:3000" }],
+    tags: [
+      { name: "Calls", description: "REST API: Authorization: Bearer sk_…" },
+      { name: "Webhook", description: "POST /v1/hooks/{token}, for no-code tools and CRMs." },
+      { name: "Meta", description: "This document." },
+    ],
+    paths: {
+      "/v1/calls": {
+        post: {
+          tags: ["Calls"],
+          operationId: "createCall",
+          summary: "Create (queue) a call",
+          description:
+            "The body is the data of the webhook's call.create. Reserves the call's credit and queues it. With an Idempotency-Key, a repeat within 24 h answers the first response and creates nothing.",
+          security: [{ apiKey: [] }],
+          parameters: [{ $ref: "#/components/parameters/IdempotencyKey" }],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: { $ref: "#/components/schemas/CreateCallData" } } },
+          },
+          responses: {
+            "201": json("Call", "The call, queued.", {
+              ...rateLimited,
+              "Idempotent-Replayed": { $ref: "#/components/headers/Idempotent-Replayed" },
+            }),
+            "400": { $ref: "#/components/responses/BadRequest" },
+            "402": error(
+              "insufficient_credits: the organisation has too few credits (the body says balance and cost).",
+              rateLimited,
+            ),
+            "409": error("idempotency_key_in_flight: a request with this Idempotency-Key is still being processed.", rateLimited),
+            "413": error("body_too_large: the body is larger than 32 KiB."),
+            "415": error("unsupported_media_type: send Content-Type: application/json."),
+            "422": error("idempotency_key_reused: this Idempotency-Key was used with a different request.", rateLimited),
+            ...restErrors,
+          },
+        },
+        get: {
+          tags: ["Calls"],
+          operationId: "listCalls",
+          summary: "List calls, newest first",
+          description:
+            "Cursor pagination: pass the previous page's next_cursor as starting_after. Pages are stable while calls are created: no call repeats or goes missing. Deleted calls are not listed.",
+          security: [{ apiKey: [] }],
+          parameters: [
+            {
+              name: "status",
+              in: "query",
+              required: false,
+              schema: { $ref: "#/components/schemas/CallStatus" },
+            },
+            { name: "agent_id", in: "query", required: false, schema: { type: "string", minLength: 1, maxLength: 64 } },
+            {
+              name: "created_after",
+              in: "query",
+              required: false,
+              description: "Only calls created strictly after this time (RFC 3339 with a time zone).",
+              schema: { type: "string", format: "date-time" },
+            },
+            {
+              name: "created_before",
+              in: "query",
+              required: false,
+              description: "Only calls created strictly before this time (RFC 3339 with a time zone).",
+              schema: { type: "string", format: "date-time" },
+            },
+            {
+              name: "limit",
+              in: "query",
+              required: false,
+              schema: { type: "integer", minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT },
+            },
+            {
+              name: "starting_after",
+              in: "query",
+              required: false,
+              description: "The next_cursor of the previous page (opaque).",
+              schema: { type: "string" },
+            },
+          ],
+          responses: {
+            "200": json("CallList", "A page of calls.", rateLimited),
+            "400": error(
+              "unknown_parameter, invalid_parameter (limit outside 1–100, a bad date or status) or invalid_cursor.",
+              rateLimited,
+            ),
+            ...restErrors,
+          },
+        },
+      },
+      "/v1/calls/{call_id}": {
+        parameters: [{ $ref: "#/components/parameters/CallId" }],
+        get: {
+          tags: ["Calls"],
+          operationId: "getCall",
+          summary: "Read a call",
+          security: [{ apiKey: [] }],
+          responses: { "200": json("Call", "The call.", rateLimited), "404": callNotFound, ...restErrors },
+        },
+        delete: {
+          tags: ["Calls"],
+          operationId: "deleteCall",
+          summary: "Delete a finished, connected call (erases its PII)",
+          description:
+            "As the webhook's call.delete: erases contact details, additional_info, transcript and recording metadata, and purges the provider's copies. Afterwards the call answers 404 everywhere.",
+          security: [{ apiKey: [] }],
+          parameters: [{ $ref: "#/components/parameters/IdempotencyKey" }],
+          responses: {
+            "200": json("DeletedCall", "The call is deleted.", rateLimited),
+            "400": { $ref: "#/components/responses/BadRequest" },
+            "404": callNotFound,
+            "409": error(
+              "call_not_deletable (the call is not finished or never connected; error.status says its status) or idempotency_key_in_flight.",
+              rateLimited,
+            ),
+            "413": error("body_too_large."),
+            "415": error("unsupported_media_type: a body, if any, must be application/json."),
+            "422": error("idempotency_key_reused.", rateLimited),
+            ...restErrors,
+          },
+        },
+      },
+      "/v1/calls/{call_id}/events": {
+        parameters: [{ $ref: "#/components/parameters/CallId" }],
+        get: {
+          tags: ["Calls"],
+          operationId: "listCallEvents",
+          summary: "The call's event log (PII-free), oldest first",
+          security: [{ apiKey: [] }],
+          responses: { "200": json("CallEventList", "The events.", rateLimited), "404": callNotFound, ...restErrors },
+        },
+      },
+      "/v1/calls/{call_id}/cancel": {
+        parameters: [{ $ref: "#/components/parameters/CallId" }],
+        post: {
+          tags: ["Calls"],
+          operationId: "cancelCall",
+          summary: "Cancel a queued call",
+          description: "As the webhook's call.cancel: only a queued call; its credit comes back. No body (or {}).",
+          security: [{ apiKey: [] }],
+          parameters: [{ $ref: "#/components/parameters/IdempotencyKey" }],
+          responses: {
+            "200": json("Call", "The call, canceled.", rateLimited),
+            "400": { $ref: "#/components/responses/BadRequest" },
+            "404": callNotFound,
+            "409": error(
+              "call_not_cancelable (the call is no longer queued; error.status says its status) or idempotency_key_in_flight.",
+              rateLimited,
+            ),
+            "413": error("body_too_large."),
+            "415": error("unsupported_media_type: a body, if any, must be application/json."),
+            "422": error("idempotency_key_reused.", rateLimited),
+            ...restErrors,
+          },
+        },
+      },
+      "/v1/hooks/{token}": {
+        post: {
+          tags: ["Webhook"],
+          operationId: "webhook",
+          summary: "Inbound webhook: call.create, call.cancel, call.delete",
+          description:
+            'The secret token in the URL identifies the organisation. When the organisation turned signature verification on, X-Inbound-Timestamp and X-Inbound-Signature (hex HMAC-SHA256 of "{timestamp}.{raw body}") are required.',
+          parameters: [
+            { name: "token", in: "path", required: true, schema: { type: "string" } },
+            { $ref: "#/components/parameters/IdempotencyKey" },
+            { name: "X-Inbound-Timestamp", in: "header", required: false, schema: { type: "string", pattern: "^\\d+$" } },
+            {
+              name: "X-Inbound-Signature",
+              in: "header",
+              required: false,
+              description: "Hex HMAC-SHA256, optionally sha256=-prefixed; several separated by commas or spaces.",
+              schema: { type: "string" },
+            },
+          ],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: { $ref: "#/components/schemas/WebhookRequest" } } },
+          },
+          responses: {
+            "200": {
+              description: "call.cancel or call.delete done.",
+              headers: { "X-Request-Id": { $ref: "#/components/headers/X-Request-Id" }, ...rateLimited },
+              content: {
+                "application/json": {
+                  schema: {
+                    oneOf: [{ $ref: "#/components/schemas/WebhookCanceled" }, { $ref: "#/components/schemas/WebhookDeleted" }],
+                  },
+                },
+              },
+            },
+            "201": json("WebhookCreated", "call.create: queued.", rateLimited),
+            "400": { $ref: "#/components/responses/BadRequest" },
+            "401": error("invalid_token, missing_signature, stale_timestamp, invalid_signature or replayed_request."),
+            "402": error("insufficient_credits.", rateLimited),
+            "404": error("call_not_found: no such call for this organisation (or deleted).", rateLimited),
+            "409": error("call_not_cancelable, call_not_deletable or idempotency_key_in_flight.", rateLimited),
+            "413": error("body_too_large."),
+            "415": error("unsupported_media_type."),
+            "422": error("idempotency_key_reused.", rateLimited),
+            "429": { $ref: "#/components/responses/TooManyRequests" },
+            "503": { $ref: "#/components/responses/ServiceUnavailable" },
+          },
+        },
+      },
+      "/v1/openapi.json": {
+        get: {
+          tags: ["Meta"],
+          operationId: "openapi",
+          summary: "This OpenAPI 3.1 document",
+          responses: {
+            "200": {
+              description: "The document.",
+              headers: { "X-Request-Id": { $ref: "#/components/headers/X-Request-Id" } },
+              content: { "application/json": { schema: { type: "object" } } },
+            },
+          },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: "http",
+          scheme: "bearer",
+          description:
+            "An API key (sk_…) from `pnpm admin apikey create`. Each organisation may have many; revoking one stops it on the next request while the others go on working.",
+        },
+      },
+      schemas: {
+        CreateCallData: createCallData,
+        CallRefData: toOpenApiSchema(callRefSchema),
+        WebhookRequest: webhookRequest,
+        WebhookCreated: webhookCreatedSchema as unknown as Json,
+        WebhookCanceled: webhookCanceledSchema as unknown as Json,
+        WebhookDeleted: webhookDeletedSchema as unknown as Json,
+        CallStatus: callStatusSchema as unknown as Json,
+        Engagement: engagementSchema as unknown as Json,
+        Call: callSchema as unknown as Json,
+        CallList: callListSchema as unknown as Json,
+        CallEvent: callEventSchema as unknown as Json,
+        CallEventList: callEventListSchema as unknown as Json,
+        DeletedCall: deletedCallSchema as unknown as Json,
+        Error: errorSchema as unknown as Json,
+      },
+      parameters: {
+        CallId: { name: "call_id", in: "path", required: true, schema: { type: "string", maxLength: 64 } },
+        IdempotencyKey: {
+          name: "Idempotency-Key",
+          in: "header",
+          required: false,
+          description:
+            "1–255 printable ASCII characters, e.g. a UUID. Repeats within 24 h replay the first response; the same key with a different request is 422; a repeat while the first is still running is 409.",
+          schema: { type: "string", minLength: 1, maxLength: 255 },
+        },
+      },
+      headers: {
+        "X-Request-Id": { description: "The caller's X-Request-Id if sane, else a new one.", schema: { type: "string" } },
+        RateLimit: { description: 'IETF RateLimit: "daily";r=<remaining>;t=<seconds to reset>.', schema: { type: "string" } },
+        "RateLimit-Policy": { description: 'IETF RateLimit-Policy: "daily";q=<quota>;w=86400.', schema: { type: "string" } },
+        "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "string" } },
+        "Idempotent-Replayed": { description: "true when the response is a replay.", schema: { type: "string" } },
+      },
+      responses: {
+        BadRequest: error(
+          "malformed_json, invalid_body, unknown_action (webhook), missing_field, unknown_field, invalid_type, invalid_field, invalid_contact_number, invalid_contact_email, too_many_additional_info_keys, agent_not_found or invalid_idempotency_key; error.field names the field.",
+        ),
+        InvalidApiKey: error(
+          "invalid_api_key: the Authorization header is missing, not Bearer, or names an unknown or revoked key.",
+          { "WWW-Authenticate": { description: "Bearer", schema: { type: "string" } } },
+        ),
+        CallNotFound: error("call_not_found: no such call for this organisation, or it was deleted.", rateLimited),
+        TooManyRequests: error("daily_quota_exceeded: the organisation's daily request quota is used up (resets 00:00 UTC).", {
+          ...rateLimited,
+          "Retry-After": { $ref: "#/components/headers/Retry-After" },
+        }),
+        ServiceUnavailable: error(
+          "service_unavailable: Postgres or Redis is unavailable; nothing was done. Retry after Retry-After.",
+          {
+            "Retry-After": { $ref: "#/components/headers/Retry-After" },
+          },
+        ),
+      },
+    },
+  };
+  return document as unknown as Record<string, Json>;
+}

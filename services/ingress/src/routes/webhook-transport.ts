@@ -1,0 +1,18 @@
+import type { Transport } from "../use-cases/action";
+import { CALL_CANCELED_MESSAGE } from "../use-cases/cancel-call";
+import { CALL_QUEUED_MESSAGE } from "../use-cases/create-call";
+import { CALL_DELETED_MESSAGE } from "../use-cases/delete-call";
+
+/** The webhook's presentation (SPEC §2): fields under `data.`, and short acknowledgements. */
+export const WEBHOOK_TRANSPORT: Transport = {
+  name: "webhook",
+  field: (name) => `data.${name}`,
+  created: (call) => ({ body: { success: true, call_id: call.id, status: "queued", message: CALL_QUEUED_MESSAGE } }),
+  canceled: async (_deps, _ctx, callId) => ({
+    success: true,
+    call_id: callId,
+    status: "canceled",
+    message: CALL_CANCELED_MESSAGE,
+  }),
+  deleted: (callId) => ({ success: true, call_id: callId, message: CALL_DELETED_MESSAGE }),
+};
