@@ -15,7 +15,11 @@ const BUNDLES = [
   { entry: "services/admin/src/main.ts", outfile: "services/admin/dist/main.js" },
   // The dashboard serves its CSS and scripts from __dirname/assets: copied beside the bundle. (htmx and
   // Chart.js are npm dependencies, resolved from node_modules at run time like every external package.)
-  { entry: "services/dashboard/src/main.ts", outfile: "services/dashboard/dist/main.js", assets: "services/dashboard/src/assets" },
+  {
+    entry: "services/dashboard/src/main.ts",
+    outfile: "services/dashboard/dist/main.js",
+    assets: "services/dashboard/src/assets",
+  },
   // Kept at the same depth as src/migrate/, so migrate.ts's default ../../../../prisma/migrations
   // resolves to the repository's (or the image's) prisma/migrations from the bundle too.
   { entry: "packages/db/src/migrate/cli.ts", outfile: "packages/db/dist/migrate/cli.js" },
