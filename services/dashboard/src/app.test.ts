@@ -167,7 +167,7 @@ test("status webhooks: an endpoint added on the page goes through the shared use
   form.append("event_types", "call.completed");
   form.append("event_types", "call.failed");
   const created = await owner.request("/integrations/status-webhooks", { form: Object.fromEntries(form) });
-  // (Object.fromEntries keeps the last event type; the multi-value form is covered in the browser journey.)
+  // (Object.fromEntries keeps the last event type; several are saved in the next test.)
   expect(created.status).toBe(200);
   const secret = created.text.match(/id="endpoint-secret">(whsec_[^<]+)</)?.[1];
   expect(secret).toBeDefined();
@@ -210,6 +210,54 @@ test("status webhooks: an endpoint added on the page goes through the shared use
   expect((await suite.db.pool.query("SELECT enabled FROM webhook_endpoints WHERE id = $1", [endpointId])).rows[0].enabled).toBe(
     false,
   );
+});
+
+test("status webhooks: several event types saved, rotate shows the new secret once with its grace, recover makes failed messages pending; another organisation cannot resend them", async () => {
+  const { createEndpoint, sendTestEvent } = await import("@inbound/webhooks");
+  const { SecretBox } = await import("@inbound/security");
+  const uc = { sql: suite.db.pool, box: new SecretBox(suite.config.SECRETS_KEY), policy: { allowInsecure: false } };
+  const endpoint = await createEndpoint(uc, { orgId: orgs[0]!.orgId, url: "https://hooks.example.com/second" });
+  const base = `/integrations/status-webhooks/${endpoint.id}`;
+  const owner = client();
+  await owner.signIn(orgs[0]!.email);
+  await owner.request(base);
+  const pairs = [
+    ["_csrf", owner.csrf],
+    ["event_types", "call.completed"],
+    ["event_types", "call.failed"],
+  ];
+  expect((await owner.request(`${base}/events`, { form: pairs as unknown as Record<string, string> })).status).toBe(303);
+  const saved = await suite.db.pool.query("SELECT event_types FROM webhook_endpoints WHERE id = $1", [endpoint.id]);
+  expect(saved.rows[0].event_types).toEqual(["call.completed", "call.failed"]);
+
+  await owner.request(base);
+  const rotated = await owner.request(`${base}/rotate`, { form: { _csrf: owner.csrf, grace_minutes: "60" } });
+  expect(rotated.status).toBe(200);
+  const secret = rotated.text.match(/id="endpoint-secret">(whsec_[^<]+)</)?.[1];
+  expect(secret).toBeDefined();
+  expect(secret).not.toBe(endpoint.secret);
+  expect(rotated.text).toContain("The previous secret still signs");
+  expect((await owner.request(base)).text).not.toContain(secret);
+
+  const sent = await sendTestEvent(uc, { orgId: orgs[0]!.orgId, endpointId: endpoint.id });
+  await suite.db.pool.query("UPDATE webhook_messages SET status = 'failed' WHERE id = $1", [sent.message_id]);
+  const stranger = client();
+  await stranger.signIn(orgs[1]!.email);
+  await stranger.request("/integrations/status-webhooks");
+  expect((await stranger.request(`${base}/messages/${sent.message_id}/resend`, { form: { _csrf: stranger.csrf } })).status).toBe(
+    404,
+  );
+  expect((await stranger.request(`${base}/recover`, { form: { _csrf: stranger.csrf, since: "2000-01-01T00:00" } })).status).toBe(
+    404,
+  );
+  const status = async () =>
+    (await suite.db.pool.query("SELECT status FROM webhook_messages WHERE id = $1", [sent.message_id])).rows[0].status;
+  expect(await status()).toBe("failed");
+
+  await owner.request(base);
+  expect((await owner.request(`${base}/recover`, { form: { _csrf: owner.csrf, since: "2000-01-01T00:00" } })).status).toBe(303);
+  expect(await status()).toBe("pending");
+  expect((await owner.request(base)).text).toContain("1 failed message(s) are being sent again.");
 });
 
 test("repeated failed sign-ins are throttled: after the limit even the right password is refused with 429", async () => {
