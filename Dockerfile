@@ -2,6 +2,7 @@
 #   docker build --target ingress -t inbound-ingress .    webhook API (port 3000; /readyz, /metrics on 9090)
 #   docker build --target dialer  -t inbound-dialer  .    call worker (health/metrics on port 3001)
 #   docker build --target migrate -t inbound-migrate .    one-shot migration; also carries the admin CLI
+#   docker build --target dashboard -t inbound-dashboard . customer dashboard (port 3002)
 # Each runtime image holds a bundle (pnpm build: esbuild, workspace code inlined) and only the production
 # npm dependencies that bundle needs (scripts/assemble-image.js).
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
@@ -25,6 +26,7 @@ COPY . .
 RUN pnpm install --offline --frozen-lockfile --reporter=append-only \
  && pnpm build \
  && for target in ingress dialer migrate; do node scripts/assemble-image.js "$target" "/image/$target" || exit 1; done
+RUN node scripts/assemble-image.js dashboard /image/dashboard
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
@@ -49,6 +51,15 @@ USER node
 EXPOSE 3001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.DIALER_PORT || 3001) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "--enable-source-maps", "dist/main.js"]
+
+# The customer dashboard: its bundle, dist/assets, and node_modules with htmx.org and chart.js (served at /assets/vendor).
+FROM runtime AS dashboard
+COPY --from=build /image/dashboard ./
+USER node
+EXPOSE 3002
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.DASHBOARD_PORT || 3002) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "--enable-source-maps", "dist/main.js"]
 
 # The migration CLI, its SQL, and the admin CLI (`docker compose run --rm migrate admin org create ...`).

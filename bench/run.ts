@@ -11,6 +11,7 @@ import { benchDialer, benchRedisFootprint } from "./scenarios/dialer";
 import { benchIngress, benchTableGrowth } from "./scenarios/ingress";
 import { benchCallbacks } from "./scenarios/callbacks";
 import { benchRest } from "./scenarios/rest";
+import { benchRequestLog } from "./scenarios/request-log";
 import { provisionTenants } from "./lib/provision";
 import { buildBundles } from "./lib/processes";
 import { startStack } from "./lib/stack";
@@ -25,9 +26,9 @@ const SECRETS_KEY = "ab".repeat(32);
 /** Connections of the provider-callback load (scenario 8). */
 const CALLBACK_CONNECTIONS = int("BENCH_CALLBACK_CONNECTIONS", 20);
 const [LIST_SMALL, LIST_LARGE] = (process.env.BENCH_LIST_ROWS ?? "10000,1000000").split(",").map(Number) as [number, number];
-/** Comma-separated subset of: ingress, footprint, dialer, growth, callbacks, rest (default: all). */
+/** Comma-separated subset of: ingress, footprint, dialer, growth, callbacks, rest, requestlog (default: all). */
 const SCENARIOS = new Set(
-  (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks,rest").split(",").map((s) => s.trim()),
+  (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks,rest,requestlog").split(",").map((s) => s.trim()),
 );
 
 async function step<T>(label: string, run: () => Promise<T>): Promise<T> {
@@ -91,6 +92,12 @@ async function main(): Promise<void> {
       ? await step(
           `scenario 8: Twilio callbacks vs baseline, ${ROUNDS} rounds × ${SECONDS} s, ${CALLBACK_CONNECTIONS} connections`,
           () => benchCallbacks(stack, env, one, { rounds: ROUNDS, seconds: SECONDS, connections: CALLBACK_CONNECTIONS }),
+        )
+      : undefined;
+    const requestLog = SCENARIOS.has("requestlog")
+      ? await step(
+          `scenario 9: call.create with the request log on vs off, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections`,
+          () => benchRequestLog(stack, env, one, { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS }),
         )
       : undefined;
     const growth = SCENARIOS.has("growth")
@@ -218,6 +225,15 @@ async function main(): Promise<void> {
         ],
       );
     }
+    if (requestLog) {
+      const r = ratio(requestLog.on.rps.median, requestLog.off.rps.median);
+      rows.push([
+        "12 call.create, request log on (A) vs off (B)",
+        `${fmtSpread(requestLog.on.rps)} req/s, p99 ${fmtSpread(requestLog.on.p99)} ms`,
+        `${fmtSpread(requestLog.off.rps)} req/s, p99 ${fmtSpread(requestLog.off.p99)} ms`,
+        `${fmt(r, 2)}× throughput with the log (≥0.90 ${verdict(r >= 0.9)}); ${fmt(requestLog.logged)} entries logged`,
+      ]);
+    }
     if (redisBytesPerCall !== undefined || ingress) {
       rows.push([
         "6 footprint",
@@ -247,7 +263,7 @@ async function main(): Promise<void> {
     const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
     writeFileSync(
       file,
-      `${JSON.stringify({ startedAt: new Date(startedAt).toISOString(), seconds: (Date.now() - startedAt) / 1000, rounds: ROUNDS, ingress, growth, dialer, callbacks, rest, redisBytesPerCall }, null, 2)}\n`,
+      `${JSON.stringify({ startedAt: new Date(startedAt).toISOString(), seconds: (Date.now() - startedAt) / 1000, rounds: ROUNDS, ingress, growth, dialer, callbacks, rest, requestLog, redisBytesPerCall }, null, 2)}\n`,
     );
     log(`figures written to ${path.relative(process.cwd(), file)} (${fmt((Date.now() - startedAt) / 1000)} s)`);
   } finally {

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
+import { startReceiver } from "../packages/webhooks/src/test-support/receiver";
 import { stack } from "./stack";
 
 const s = stack();
@@ -39,9 +40,14 @@ async function postHook(token: string, body: unknown, headers: Record<string, st
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-const createBody = (agentId: string, number = "+14155552671") => ({ action: "call.create", data: { agent_id: agentId, contact_number: number } });
+const createBody = (agentId: string, number = "+14155552671") => ({
+  action: "call.create",
+  data: { agent_id: agentId, contact_number: number },
+});
 
-test("Inbound Webhooks: regenerate by keyboard (old URL 401, new 201), turn signing on and send a signed request, find the 401 in the request log", async ({ page }) => {
+test("Inbound Webhooks: regenerate by keyboard (old URL 401, new 201), turn signing on and send a signed request, find the 401 in the request log", async ({
+  page,
+}) => {
   const org = s.orgs.inbound;
   await signIn(page, org.email);
   await expectAccessible(page);
@@ -106,7 +112,49 @@ test("Inbound Webhooks: regenerate by keyboard (old URL 401, new 201), turn sign
   await expectAccessible(page);
 });
 
-test("Calls: watch a webhook call reach completed, delete it, cancel a queued call by keyboard, filter; Usage chart", async ({ page }) => {
+test("Status webhooks: add an endpoint at a loopback receiver (secret shown once), send a test event, see the attempt, resend it", async ({
+  page,
+}) => {
+  let secret = "";
+  const receiver = await startReceiver(() => [secret]);
+  try {
+    await signIn(page, s.orgs.hooks.email);
+    await page.getByRole("link", { name: "Status webhooks" }).click();
+    await expect(page.locator("#no-endpoints")).toBeVisible();
+    await page.getByLabel("Endpoint URL").fill(receiver.url);
+    await page.getByLabel("Description").fill("e2e receiver");
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    secret = ((await page.locator("#endpoint-secret").textContent()) ?? "").trim();
+    expect(secret).toMatch(/^whsec_/);
+    await expect(page.locator("#endpoints")).toContainText(receiver.url);
+    await expectAccessible(page);
+
+    await page.getByRole("link", { name: "Open the endpoint" }).click();
+    await expect(page.locator("body")).not.toContainText(secret);
+    await page.getByRole("button", { name: "Send test event" }).click();
+    // The delivery worker posts it; the log panel refreshes itself (htmx) until the attempt is there.
+    const attempts = page.locator("#attempts tbody tr");
+    await expect(attempts).toHaveCount(1);
+    await expect(attempts.first()).toContainText("webhook.test");
+    await expect(attempts.first()).toContainText("204");
+    expect(receiver.received.map((r) => [r.json.type, r.verifiedWith.length])).toEqual([["webhook.test", 1]]);
+    await expectAccessible(page);
+
+    await page.getByRole("button", { name: /^Resend message/ }).click();
+    await expect(attempts).toHaveCount(2);
+    await expect(attempts.first()).toContainText("204");
+    expect(receiver.received).toHaveLength(2);
+    // Same message, same webhook-id: the receiver can dedupe.
+    expect(receiver.received[1]?.id).toBe(receiver.received[0]?.id);
+    await expectAccessible(page);
+  } finally {
+    await receiver.close();
+  }
+});
+
+test("Calls: watch a webhook call reach completed, delete it, cancel a queued call by keyboard, filter; Usage chart", async ({
+  page,
+}) => {
   const org = s.orgs.calls;
   await signIn(page, org.email);
   const created = await postHook(org.token, createBody(org.agentId));
@@ -157,17 +205,24 @@ test("Calls: watch a webhook call reach completed, delete it, cancel a queued ca
   await expect(page.getByTestId("calls-24h")).toHaveText("2");
   await expect(page.getByTestId("quota-used")).not.toHaveText("0");
   // Chart.js drew into the canvas (it sizes it and keeps an instance on it).
-  await expect.poll(() => page.evaluate(() => Boolean((globalThis as unknown as { Chart?: { getChart(id: string): unknown } }).Chart?.getChart("usage-chart")))).toBe(true);
+  await expect
+    .poll(() =>
+      page.evaluate(() =>
+        Boolean((globalThis as unknown as { Chart?: { getChart(id: string): unknown } }).Chart?.getChart("usage-chart")),
+      ),
+    )
+    .toBe(true);
   await expectAccessible(page);
 
-  for (const name of ["API keys", "Status webhooks"]) {
-    await page.getByRole("link", { name }).click();
-    await expect(page.getByText("Not configured yet.")).toBeVisible();
-    await expectAccessible(page);
-  }
+  await page.getByRole("link", { name: "API keys" }).click();
+  await expect(page.getByText("Not configured yet.")).toBeVisible();
+  await expectAccessible(page);
 });
 
-test("Access control: another organisation's user cannot see or touch the call (UI and direct URL); CSRF refusal; sign-in throttling", async ({ page, browser }) => {
+test("Access control: another organisation's user cannot see or touch the call (UI and direct URL); CSRF refusal; sign-in throttling", async ({
+  page,
+  browser,
+}) => {
   const victim = s.orgs.calls;
   const other = s.orgs.other;
   await signIn(page, other.email);
@@ -182,7 +237,9 @@ test("Access control: another organisation's user cannot see or touch the call (
   // A forged form post with this user's valid CSRF token, aimed at the other organisation's call: 404, nothing changes.
   await page.goto(`${s.dashboardUrl}/calls/${other.queuedCallId}`);
   const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
-  const foreign = await page.request.post(`${s.dashboardUrl}/calls/${victim.agentId.replace("agt", "call")}/cancel`, { form: { _csrf: csrf } });
+  const foreign = await page.request.post(`${s.dashboardUrl}/calls/${victim.agentId.replace("agt", "call")}/cancel`, {
+    form: { _csrf: csrf },
+  });
   expect(foreign.status()).toBe(404);
 
   // CSRF: the same post without the token is refused and the call stays queued.

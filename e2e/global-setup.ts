@@ -18,6 +18,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     SIM_RING_MS: "800",
     SIM_TALK_MS: "1200",
     SIGNIN_MAX_FAILURES: "3",
+    // Status webhooks to the test's own loopback receiver (the dialer runs the delivery worker).
+    WEBHOOK_ALLOW_INSECURE: "true",
   });
   const password = "e2e password 1234";
   const orgs = {
@@ -25,6 +27,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     calls: await seedOrg(suite.db, { name: "Calls Co", email: "carl@calls.example", password }),
     other: await seedOrg(suite.db, { name: "Globex", email: "gina@globex.example", password }),
     throttled: await seedOrg(suite.db, { name: "Initech", email: "tom@initech.example", password }),
+    hooks: await seedOrg(suite.db, { name: "Hooli", email: "hank@hooli.example", password }),
   };
   const [ingressPort, dashboardPort] = [await freePort(), await freePort()];
   const env = { ...suite.env, LOG_LEVEL: "info", INGRESS_PORT: String(ingressPort), DASHBOARD_PORT: String(dashboardPort) };

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "@playwright/test";
+import { startReceiver } from "../packages/webhooks/src/test-support/receiver";
 import globalSetup from "./global-setup";
 import { stack } from "./stack";
 
@@ -15,7 +16,11 @@ async function main(): Promise<void> {
   const out = path.resolve(__dirname, "..", "docs");
   mkdirSync(out, { recursive: true });
   const hook = (body: unknown) =>
-    fetch(`${s.ingressUrl}/v1/hooks/${org.token}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    fetch(`${s.ingressUrl}/v1/hooks/${org.token}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
   let lastCall = "";
   for (const number of ["+14155552671", "+14155550000", "+14155550001", "+14155550002", "+14155550003", "+919876543210"]) {
     const res = await hook({ action: "call.create", data: { agent_id: org.agentId, contact_number: number } });
@@ -23,7 +28,11 @@ async function main(): Promise<void> {
   }
   await hook({ action: "call.create", data: { agent_id: org.agentId, contact_number: "not a number" } });
   await hook({ action: "call.cancel", data: { call_id: "call_unknown" } });
-  await fetch(`${s.ingressUrl}/v1/hooks/${org.token}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" });
+  await fetch(`${s.ingressUrl}/v1/hooks/${org.token}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: "{",
+  });
 
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium" });
   try {
@@ -40,10 +49,26 @@ async function main(): Promise<void> {
     await page.screenshot({ path: path.join(out, "dashboard-calls.png"), fullPage: true });
     await page.goto(`${s.dashboardUrl}/integrations/inbound-webhooks`);
     await page.screenshot({ path: path.join(out, "dashboard-inbound-webhooks.png"), fullPage: true });
+    // Status webhooks: an endpoint at a loopback receiver, a test event delivered, and its attempt in the log.
+    const receiver = await startReceiver(() => []);
+    try {
+      await page.goto(`${s.dashboardUrl}/integrations/status-webhooks`);
+      await page.getByLabel("Endpoint URL").fill(receiver.url);
+      await page.getByLabel("Description").fill("CRM status sync");
+      await page.getByRole("button", { name: "Add endpoint" }).click();
+      await page.getByRole("link", { name: "Open the endpoint" }).click();
+      await page.getByRole("button", { name: "Send test event" }).click();
+      await page.locator("#attempts tbody tr").first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(out, "dashboard-status-webhook.png"), fullPage: true });
+    } finally {
+      await receiver.close();
+    }
     await page.goto(`${s.dashboardUrl}/request-log`);
     await page.screenshot({ path: path.join(out, "dashboard-request-log.png"), fullPage: true });
     await page.goto(`${s.dashboardUrl}/usage`);
-    await page.waitForFunction(() => Boolean((globalThis as unknown as { Chart?: { getChart(id: string): unknown } }).Chart?.getChart("usage-chart")));
+    await page.waitForFunction(() =>
+      Boolean((globalThis as unknown as { Chart?: { getChart(id: string): unknown } }).Chart?.getChart("usage-chart")),
+    );
     await page.screenshot({ path: path.join(out, "dashboard-usage.png"), fullPage: true });
     console.log(`screenshots saved in ${out}`);
   } finally {

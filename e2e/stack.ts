@@ -7,7 +7,7 @@ export interface StackState {
   dashboardUrl: string;
   databaseUrl: string;
   password: string;
-  orgs: Record<"inbound" | "calls" | "other" | "throttled", { orgId: string; token: string; agentId: string; email: string; queuedCallId: string }>;
+  orgs: Record<"inbound" | "calls" | "other" | "throttled" | "hooks", { orgId: string; token: string; agentId: string; email: string; queuedCallId: string }>;
 }
 
 export const STATE_FILE = path.join(__dirname, ".results", "stack.json");

@@ -2,7 +2,7 @@
 // packages (@inbound/*, TypeScript sources) and the generated Prisma client are bundled in; npm packages
 // stay external, resolved at run time from the node_modules that `pnpm deploy --prod` installs beside them.
 //   node scripts/build.js [output root]   (default: the repository; outputs keep their relative paths)
-const { rm } = require("node:fs/promises");
+const { cp, rm } = require("node:fs/promises");
 const { existsSync } = require("node:fs");
 const path = require("node:path");
 const esbuild = require("esbuild");
@@ -13,6 +13,13 @@ const BUNDLES = [
   { entry: "services/ingress/src/main.ts", outfile: "services/ingress/dist/main.js" },
   { entry: "services/dialer/src/main.ts", outfile: "services/dialer/dist/main.js" },
   { entry: "services/admin/src/main.ts", outfile: "services/admin/dist/main.js" },
+  // The dashboard serves its CSS and scripts from __dirname/assets: copied beside the bundle. (htmx and
+  // Chart.js are npm dependencies, resolved from node_modules at run time like every external package.)
+  {
+    entry: "services/dashboard/src/main.ts",
+    outfile: "services/dashboard/dist/main.js",
+    assets: "services/dashboard/src/assets",
+  },
   // Kept at the same depth as src/migrate/, so migrate.ts's default ../../../../prisma/migrations
   // resolves to the repository's (or the image's) prisma/migrations from the bundle too.
   { entry: "packages/db/src/migrate/cli.ts", outfile: "packages/db/dist/migrate/cli.js" },
@@ -56,6 +63,9 @@ async function main() {
       }),
     ),
   );
+  for (const bundle of BUNDLES.filter((b) => b.assets)) {
+    await cp(path.join(ROOT, bundle.assets), path.join(outRoot, path.dirname(bundle.outfile), "assets"), { recursive: true });
+  }
   for (const bundle of BUNDLES) {
     process.stdout.write(`build: ${bundle.entry} -> ${path.relative(process.cwd(), path.join(outRoot, bundle.outfile))}\n`);
   }

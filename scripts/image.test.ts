@@ -61,7 +61,7 @@ beforeAll(async () => {
   const node = (script: string, ...args: string[]) =>
     execFileSync(process.execPath, [path.join(REPO_ROOT, "scripts", script), ...args], { cwd: REPO_ROOT, stdio: "pipe" });
   node("build.js", path.join(work, "build"));
-  for (const target of ["ingress", "dialer", "migrate"])
+  for (const target of ["ingress", "dialer", "dashboard", "migrate"])
     node("assemble-image.js", target, image(target), path.join(work, "build"));
 }, 240_000);
 
@@ -124,4 +124,37 @@ test("ingress and dialer images start, are ready against Postgres and Redis, and
   for (const s of services) s.child.kill("SIGTERM");
   expect(await Promise.all(services.map((s) => s.exited))).toEqual([0, 0]);
   for (const s of services) expect(s.output()).not.toMatch(/Cannot find module|\n\s+at /);
+});
+
+test("dashboard image starts, serves its own assets and the vendor files from its node_modules, and exits 0 on SIGTERM", async () => {
+  const port = await freePort();
+  const dashboard = run("dashboard", ["dist/main.js"], {
+    DATABASE_URL: suite.databaseUrl,
+    REDIS_URL: suite.redisUrl,
+    REDIS_PREFIX: suite.prefix,
+    DASHBOARD_PORT: String(port),
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await Promise.race([
+      dashboard.exited.then((code) => Promise.reject(new Error(`the dashboard exited early (code ${code})`))),
+      eventually(async () => (await status(`${base}/healthz`)) === 200, 60_000),
+    ]);
+    for (const asset of [
+      "/assets/app.css",
+      "/assets/app.js",
+      "/assets/usage.js",
+      "/assets/vendor/htmx.min.js",
+      "/assets/vendor/chart.umd.min.js",
+    ]) {
+      expect([asset, await status(base + asset)]).toEqual([asset, 200]);
+    }
+    expect(await status(`${base}/sign-in`)).toBe(200);
+  } catch (error) {
+    dashboard.child.kill("SIGKILL");
+    throw new Error(`${(error as Error).message}\n${dashboard.output().slice(-2000)}`);
+  }
+  dashboard.child.kill("SIGTERM");
+  expect(await dashboard.exited).toBe(0);
+  expect(dashboard.output()).not.toMatch(/Cannot find module|\n\s+at /);
 });

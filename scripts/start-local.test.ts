@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { execFileSync } from "node:child_process";
 import {
   createSuiteEnv,
   eventually,
@@ -26,6 +27,8 @@ test("with Postgres and Redis unreachable it exits 1 saying what to start or set
   const run = startProcess("scripts/start-local.ts", {
     DATABASE_URL: "postgresql://postgres:s3cret@127.0.0.1:1/inbound_calls",
     REDIS_URL: "redis://127.0.0.1:2",
+    // As on a machine without Docker: nothing is started.
+    LOCAL_CONTAINERS: "false",
   });
   expect((await run.exited).code).toBe(1);
   const output = run.output();
@@ -42,6 +45,7 @@ test("without SECRETS_KEY outside production it generates a local key once (0600
   const file = path.join(dir, "nested", "secrets-key");
   // Postgres and Redis unreachable: the run stops right after the key and the preflight.
   const env = {
+    LOCAL_CONTAINERS: "false",
     NODE_ENV: "development",
     SECRETS_KEY: "",
     SECRETS_KEY_FILE: file,
@@ -117,3 +121,64 @@ describe("with the suite's Postgres and Redis", () => {
     expect(run.output()).toMatch(/\[start\] stopped\n/);
   });
 });
+
+test("with Docker and nothing answering it starts Postgres and Redis in Docker (the tests' images), keeps the data in named volumes across restarts, and stops them", async () => {
+  const suffix = randomBytes(4).toString("hex");
+  const prefix = `start-local-test-${suffix}`;
+  const [postgresPort, redisPort, ingressPort, dialerPort, dashboardPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const databaseUrl = `postgresql://postgres:pw${suffix}@127.0.0.1:${postgresPort}/inbound_calls`;
+  const env = {
+    NODE_ENV: "development",
+    LOG_LEVEL: "warn",
+    SHUTDOWN_TIMEOUT_MS: "3000",
+    SECRETS_KEY: "ab".repeat(32),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: `redis://:rpw${suffix}@127.0.0.1:${redisPort}`,
+    LOCAL_VOLUME_PREFIX: prefix,
+    INGRESS_PORT: String(ingressPort),
+    INGRESS_INTERNAL_PORT: "0",
+    DIALER_PORT: String(dialerPort),
+    DASHBOARD_PORT: String(dashboardPort),
+  };
+  const image = process.env.TEST_POSTGRES_IMAGE || "postgres:17-alpine";
+  const volumes = [
+    `${prefix}-postgres-${image.replace(/[^A-Za-z0-9_.-]+/g, "-")}`,
+    `${prefix}-redis-${(process.env.TEST_REDIS_IMAGE || "redis:7-alpine").replace(/[^A-Za-z0-9_.-]+/g, "-")}`,
+  ];
+  const runOnce = async (expected: RegExp) => {
+    const run = startProcess("scripts/start-local.ts", env);
+    try {
+      await run.waitFor(/starting Postgres in Docker/, 30_000);
+      await run.waitFor(/starting Redis in Docker/, 120_000);
+      await run.waitFor(/running in Docker for this session/, 120_000);
+      await run.waitFor(expected, 60_000);
+      await eventually(() => answers(`http://127.0.0.1:${dashboardPort}/healthz`), 90_000);
+    } catch (error) {
+      await run.stop("SIGKILL");
+      throw new Error(`${(error as Error).message}\n${run.output().slice(-3000)}`);
+    }
+    expect(await run.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+    return run.output();
+  };
+  try {
+    const first = await runOnce(/applied \d+ migration/);
+    expect(first).toContain(`${image} (data in volume ${volumes[0]})`);
+    expect(first).toContain("To use your own servers instead, start them and set DATABASE_URL / REDIS_URL");
+    expect(first).not.toContain(`pw${suffix}`);
+    expect(first).toMatch(/\[start\] stopped .* \(the data stays in /);
+    // Stopped with pnpm start: nothing answers there any more.
+    await expect(query(databaseUrl, "SELECT 1")).rejects.toThrow();
+
+    // The second start finds the migrated database in the volume.
+    const second = await runOnce(/database is up to date/);
+    expect(second).not.toMatch(/applied \d+ migration/);
+  } finally {
+    execFileSync("docker", ["volume", "rm", "-f", ...volumes], { stdio: "ignore" });
+  }
+}, 400_000);

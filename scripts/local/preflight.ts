@@ -2,8 +2,11 @@ import { maskUrlPassword as maskUrl } from "@inbound/logging";
 import { Redis } from "ioredis";
 import { Client } from "pg";
 
-/** A check either passes (with an optional note of what it did) or names the problem and the fix. */
-export type CheckResult = { ok: true; note?: string } | { ok: false; problem: string };
+/**
+ * A check either passes (with an optional note of what it did) or names the problem and the fix; localAndDown:
+ * nothing answers on this machine at that address (pnpm start may then start the server in Docker).
+ */
+export type CheckResult = { ok: true; note?: string } | { ok: false; problem: string; localAndDown?: boolean };
 
 function reason(error: unknown): string {
   const e = error as { message?: string; code?: string; errors?: { message?: string }[] } | undefined;
@@ -104,7 +107,7 @@ export async function checkPostgres(databaseUrl: string, timeoutMs: number): Pro
     if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) {
       return { ok: false, problem: `Postgres at ${masked} answered with an error (${reason(error)}). Check DATABASE_URL.` };
     }
-    return { ok: false, problem: postgresUnreachable(url, masked, reason(error)) };
+    return { ok: false, problem: postgresUnreachable(url, masked, reason(error)), localAndDown: isLocal(url.hostname) };
   }
 }
 
@@ -141,7 +144,11 @@ export async function checkRedis(redisUrl: string, timeoutMs: number): Promise<C
     const start = isLocal(url.hostname)
       ? `Start it (docker run -d -p ${url.port || "6379"}:6379 redis:7, or your own server)`
       : "Check that the server is up and reachable from here,";
-    return { ok: false, problem: `Redis is not reachable at ${masked} (${why}). ${start} or set REDIS_URL.` };
+    return {
+      ok: false,
+      problem: `Redis is not reachable at ${masked} (${why}). ${start} or set REDIS_URL.`,
+      localAndDown: isLocal(url.hostname),
+    };
   } finally {
     redis.disconnect();
   }

@@ -3,3 +3,4 @@ export * from "./processes";
 export * from "./urls";
 export * from "./net-and-sql";
 export * from "./tcp-proxy";
+export * from "./local-servers";

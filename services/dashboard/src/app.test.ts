@@ -48,7 +48,12 @@ function client() {
 beforeAll(async () => {
   suite = await createSuiteEnv({ SIGNIN_MAX_FAILURES: "3" });
   queues = createQueues(suite.redis, suite.prefix);
-  notifier = createOrgChangeNotifier({ redisUrl: suite.redisUrl, redisPrefix: suite.prefix, timeoutMs: 2000, cacheTtlSeconds: 60 });
+  notifier = createOrgChangeNotifier({
+    redisUrl: suite.redisUrl,
+    redisPrefix: suite.prefix,
+    timeoutMs: 2000,
+    cacheTtlSeconds: 60,
+  });
   const passwordHash = await hashPassword(PASSWORD);
   for (const name of ["Acme", "Globex"]) {
     const org = await createOrganization(suite.db.prisma, { name, credits: 10, dailyQuota: 100 });
@@ -144,6 +149,115 @@ test("regenerate goes through the shared notifier: new token committed, shown on
   expect(Number(await suite.redis.get(orgEpochKey(suite.prefix, orgs[0]!.orgId)))).toBe(epochBefore + 1);
   // Shown once: the page afterwards has only the masked URL.
   expect((await c.request("/integrations/inbound-webhooks")).text).not.toContain(shown);
+});
+
+test("status webhooks: an endpoint added on the page goes through the shared use case (secret shown once); another organisation's endpoint answers 404 and stays untouched; no CSRF, no endpoint", async () => {
+  const owner = client();
+  await owner.signIn(orgs[0]!.email);
+  await owner.request("/integrations/status-webhooks");
+  expect(
+    (await owner.request("/integrations/status-webhooks", { form: { url: "https://hooks.example.com/no-csrf" } })).status,
+  ).toBe(403);
+  const refused = await owner.request("/integrations/status-webhooks", {
+    form: { _csrf: owner.csrf, url: "http://10.0.0.5/hook" },
+  });
+  expect(refused.status).toBe(400);
+  expect(refused.text).toContain('id="form-error"');
+  const form = new URLSearchParams({ _csrf: owner.csrf, url: "https://hooks.example.com/calls" });
+  form.append("event_types", "call.completed");
+  form.append("event_types", "call.failed");
+  const created = await owner.request("/integrations/status-webhooks", { form: Object.fromEntries(form) });
+  // (Object.fromEntries keeps the last event type; several are saved in the next test.)
+  expect(created.status).toBe(200);
+  const secret = created.text.match(/id="endpoint-secret">(whsec_[^<]+)</)?.[1];
+  expect(secret).toBeDefined();
+  const rows = await suite.db.pool.query(
+    "SELECT id, org_id, url, event_types, enabled FROM webhook_endpoints ORDER BY created_at",
+  );
+  expect(rows.rows.map((r) => [r.org_id, r.url, r.event_types])).toEqual([
+    [orgs[0]!.orgId, "https://hooks.example.com/calls", ["call.failed"]],
+  ]);
+  const endpointId = rows.rows[0].id as string;
+  const list = await owner.request("/integrations/status-webhooks");
+  expect(list.text).toContain(`href="/integrations/status-webhooks/${endpointId}"`);
+  expect(list.text).not.toContain(secret);
+
+  const stranger = client();
+  await stranger.signIn(orgs[1]!.email);
+  expect((await stranger.request("/integrations/status-webhooks")).text).not.toContain(endpointId);
+  expect((await stranger.request(`/integrations/status-webhooks/${endpointId}`)).status).toBe(404);
+  expect((await stranger.request(`/integrations/status-webhooks/${endpointId}/log`)).status).toBe(404);
+  for (const action of ["disable", "test", "rotate", "events"]) {
+    expect(
+      (await stranger.request(`/integrations/status-webhooks/${endpointId}/${action}`, { form: { _csrf: stranger.csrf } }))
+        .status,
+    ).toBe(404);
+  }
+  const after = await suite.db.pool.query("SELECT enabled, event_types FROM webhook_endpoints WHERE id = $1", [endpointId]);
+  expect(after.rows[0]).toEqual({ enabled: true, event_types: ["call.failed"] });
+  expect((await suite.db.pool.query("SELECT count(*)::int AS n FROM webhook_messages")).rows[0].n).toBe(0);
+
+  // The owner's own actions work: disable, then a test event is queued through the use case.
+  const page = await owner.request(`/integrations/status-webhooks/${endpointId}`);
+  expect(page.status).toBe(200);
+  expect((await owner.request(`/integrations/status-webhooks/${endpointId}/test`, { form: { _csrf: owner.csrf } })).status).toBe(
+    303,
+  );
+  expect((await suite.db.pool.query("SELECT event_type FROM webhook_messages")).rows).toEqual([{ event_type: "webhook.test" }]);
+  expect(
+    (await owner.request(`/integrations/status-webhooks/${endpointId}/disable`, { form: { _csrf: owner.csrf } })).status,
+  ).toBe(303);
+  expect((await suite.db.pool.query("SELECT enabled FROM webhook_endpoints WHERE id = $1", [endpointId])).rows[0].enabled).toBe(
+    false,
+  );
+});
+
+test("status webhooks: several event types saved, rotate shows the new secret once with its grace, recover makes failed messages pending; another organisation cannot resend them", async () => {
+  const { createEndpoint, sendTestEvent } = await import("@inbound/webhooks");
+  const { SecretBox } = await import("@inbound/security");
+  const uc = { sql: suite.db.pool, box: new SecretBox(suite.config.SECRETS_KEY), policy: { allowInsecure: false } };
+  const endpoint = await createEndpoint(uc, { orgId: orgs[0]!.orgId, url: "https://hooks.example.com/second" });
+  const base = `/integrations/status-webhooks/${endpoint.id}`;
+  const owner = client();
+  await owner.signIn(orgs[0]!.email);
+  await owner.request(base);
+  const pairs = [
+    ["_csrf", owner.csrf],
+    ["event_types", "call.completed"],
+    ["event_types", "call.failed"],
+  ];
+  expect((await owner.request(`${base}/events`, { form: pairs as unknown as Record<string, string> })).status).toBe(303);
+  const saved = await suite.db.pool.query("SELECT event_types FROM webhook_endpoints WHERE id = $1", [endpoint.id]);
+  expect(saved.rows[0].event_types).toEqual(["call.completed", "call.failed"]);
+
+  await owner.request(base);
+  const rotated = await owner.request(`${base}/rotate`, { form: { _csrf: owner.csrf, grace_minutes: "60" } });
+  expect(rotated.status).toBe(200);
+  const secret = rotated.text.match(/id="endpoint-secret">(whsec_[^<]+)</)?.[1];
+  expect(secret).toBeDefined();
+  expect(secret).not.toBe(endpoint.secret);
+  expect(rotated.text).toContain("The previous secret still signs");
+  expect((await owner.request(base)).text).not.toContain(secret);
+
+  const sent = await sendTestEvent(uc, { orgId: orgs[0]!.orgId, endpointId: endpoint.id });
+  await suite.db.pool.query("UPDATE webhook_messages SET status = 'failed' WHERE id = $1", [sent.message_id]);
+  const stranger = client();
+  await stranger.signIn(orgs[1]!.email);
+  await stranger.request("/integrations/status-webhooks");
+  expect((await stranger.request(`${base}/messages/${sent.message_id}/resend`, { form: { _csrf: stranger.csrf } })).status).toBe(
+    404,
+  );
+  expect((await stranger.request(`${base}/recover`, { form: { _csrf: stranger.csrf, since: "2000-01-01T00:00" } })).status).toBe(
+    404,
+  );
+  const status = async () =>
+    (await suite.db.pool.query("SELECT status FROM webhook_messages WHERE id = $1", [sent.message_id])).rows[0].status;
+  expect(await status()).toBe("failed");
+
+  await owner.request(base);
+  expect((await owner.request(`${base}/recover`, { form: { _csrf: owner.csrf, since: "2000-01-01T00:00" } })).status).toBe(303);
+  expect(await status()).toBe("pending");
+  expect((await owner.request(base)).text).toContain("1 failed message(s) are being sent again.");
 });
 
 test("repeated failed sign-ins are throttled: after the limit even the right password is refused with 429", async () => {

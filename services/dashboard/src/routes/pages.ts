@@ -80,7 +80,7 @@ export function pageRoutes(deps: DashboardDeps): Router {
     res.type("html").send(String(layout(ctx, body)));
   });
 
-  const notConfigured = (title: string, section: "api-keys" | "status-webhooks", what: string) =>
+  const notConfigured = (title: string, section: "api-keys", what: string) =>
     router.get(`/integrations/${section}`, (req, res) => {
       const body = html`<h1>${title}</h1>
         <div class="empty" role="status" id="not-configured"><p><strong>Not configured yet.</strong></p><p>${what}</p></div>`;
@@ -90,11 +90,6 @@ export function pageRoutes(deps: DashboardDeps): Router {
     "API keys",
     "api-keys",
     "API keys for the REST API (create, name, last used, revoke) will appear here once the REST API is enabled on this platform.",
-  );
-  notConfigured(
-    "Status webhooks",
-    "status-webhooks",
-    "Endpoints that receive signed call status events, their delivery log, resend and recover will appear here once status webhooks are enabled on this platform.",
   );
   return router;
 }
