@@ -220,7 +220,7 @@ export function createDialer(deps: DialerDeps): Dialer {
   const withTimeout = <T>(promise: Promise<T>, ms: number) =>
     Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), ms).unref())]);
   const server = createProbeServer({
-    registry: metrics.registry,
+    registry: config.METRICS_ENABLED ? metrics.registry : undefined,
     admin: config.ADMIN_KEY ? { key: config.ADMIN_KEY, queues: [queues.calls, queues.purges] } : undefined,
     async checkReady() {
       const [postgres, redis] = await Promise.all([

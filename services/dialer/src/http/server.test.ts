@@ -64,6 +64,14 @@ describe("probes (unchanged by the move to Express)", () => {
     expect(health.headers.get("x-powered-by")).toBeNull();
   });
 
+  test("METRICS_ENABLED=false (no registry given): /metrics is not served, the probes still are", async () => {
+    const withMetrics = await start();
+    expect((await fetch(`${withMetrics}/metrics`)).status).toBe(200);
+    const without = await start({ registry: undefined });
+    expect((await fetch(`${without}/metrics`)).status).toBe(404);
+    expect((await fetch(`${without}/healthz`)).status).toBe(200);
+  });
+
   test("/readyz answers 503 when the check itself fails", async () => {
     const url = await start({ checkReady: async () => Promise.reject(new Error("boom")) });
     const res = await fetch(`${url}/readyz`);

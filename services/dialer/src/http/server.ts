@@ -6,7 +6,8 @@ import { requireAdminKey } from "./admin-auth";
 import { createQueueBoard, QUEUE_BOARD_PATH } from "./queue-board";
 
 export interface ProbeServerDeps {
-  registry: Registry;
+  /** Prometheus registry served at /metrics; without it (METRICS_ENABLED=false) /metrics is not mounted (404). */
+  registry?: Registry;
   /** Resolves when Postgres and Redis answer; rejects (PII-free message) otherwise. */
   checkReady: () => Promise<{ postgres: boolean; redis: boolean }>;
   /** Bull Board at /admin/queues behind this key; without it the board is not mounted (404). */
@@ -51,15 +52,18 @@ export function createProbeApp(deps: ProbeServerDeps): Express {
       () => json(res, 503, { status: "unavailable" }),
     );
   });
-  app.get("/metrics", (_req, res) => {
-    void deps.registry.metrics().then(
-      (text) => {
-        res.writeHead(200, { "content-type": deps.registry.contentType });
-        res.end(text);
-      },
-      () => json(res, 500, { status: "metrics_unavailable" }),
-    );
-  });
+  const registry = deps.registry;
+  if (registry) {
+    app.get("/metrics", (_req, res) => {
+      void registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { "content-type": registry.contentType });
+          res.end(text);
+        },
+        () => json(res, 500, { status: "metrics_unavailable" }),
+      );
+    });
+  }
   app.use((_req, res) => json(res, 404, { status: "not_found" }));
   const onError: ErrorRequestHandler = (_error, _req, res, _next) => {
     // Never echo the error: it could name a Redis host or carry a job's failure text.
