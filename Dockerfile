@@ -1,7 +1,8 @@
-# One multi-stage file for the three images (`docker compose build` builds them all):
+# One multi-stage file for the four images (`docker compose build` builds them all):
 #   docker build --target ingress -t inbound-ingress .    webhook API (port 3000; /readyz, /metrics on 9090)
 #   docker build --target dialer  -t inbound-dialer  .    call worker (health/metrics on port 3001)
 #   docker build --target migrate -t inbound-migrate .    one-shot migration; also carries the admin CLI
+#   docker build --target webhooks -t inbound-webhooks .  status-webhook delivery worker alone (health/metrics on 3002)
 # Each runtime image holds a bundle (pnpm build: esbuild, workspace code inlined) and only the production
 # npm dependencies that bundle needs (scripts/assemble-image.js).
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
@@ -24,7 +25,7 @@ COPY . .
 # then pruned). --reporter: the repository's .npmrc silences pnpm, which would hide why a build failed.
 RUN pnpm install --offline --frozen-lockfile --reporter=append-only \
  && pnpm build \
- && for target in ingress dialer migrate; do node scripts/assemble-image.js "$target" "/image/$target" || exit 1; done
+ && for target in ingress dialer migrate webhooks; do node scripts/assemble-image.js "$target" "/image/$target" || exit 1; done
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
@@ -49,6 +50,16 @@ USER node
 EXPOSE 3001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.DIALER_PORT || 3001) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "--enable-source-maps", "dist/main.js"]
+
+# The status-webhook delivery worker alone (`pnpm start:webhooks`), for ops who scale deliveries apart from
+# the dialers (then WEBHOOK_WORKER_IN_DIALER=false on the dialers). Any number of replicas.
+FROM runtime AS webhooks
+COPY --from=build /image/webhooks ./
+USER node
+EXPOSE 3002
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.WEBHOOKS_PORT || 3002) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "--enable-source-maps", "dist/main.js"]
 
 # The migration CLI, its SQL, and the admin CLI (`docker compose run --rm migrate admin org create ...`).

@@ -13,6 +13,7 @@ const BUNDLES = [
   { entry: "services/ingress/src/main.ts", outfile: "services/ingress/dist/main.js" },
   { entry: "services/dialer/src/main.ts", outfile: "services/dialer/dist/main.js" },
   { entry: "services/admin/src/main.ts", outfile: "services/admin/dist/main.js" },
+  { entry: "services/webhooks/src/main.ts", outfile: "services/webhooks/dist/main.js" },
   // Kept at the same depth as src/migrate/, so migrate.ts's default ../../../../prisma/migrations
   // resolves to the repository's (or the image's) prisma/migrations from the bundle too.
   { entry: "packages/db/src/migrate/cli.ts", outfile: "packages/db/dist/migrate/cli.js" },
