@@ -91,7 +91,12 @@ test("migrate image: migrates a fresh database from its own copy of prisma/migra
 });
 
 test("ingress, dialer and webhooks images start, are ready against Postgres and Redis, and exit 0 on SIGTERM", async () => {
-  const [ingressPort, internalPort, dialerPort, webhooksPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [ingressPort, internalPort, dialerPort, webhooksPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const env = {
     DATABASE_URL: suite.databaseUrl,
     REDIS_URL: suite.redisUrl,
@@ -102,7 +107,11 @@ test("ingress, dialer and webhooks images start, are ready against Postgres and 
     DIALER_PORT: String(dialerPort),
     WEBHOOKS_PORT: String(webhooksPort),
   };
-  const services = [run("ingress", ["dist/main.js"], env), run("dialer", ["dist/main.js"], env), run("webhooks", ["dist/main.js"], env)];
+  const services = [
+    run("ingress", ["dist/main.js"], env),
+    run("dialer", ["dist/main.js"], env),
+    run("webhooks", ["dist/main.js"], env),
+  ];
   const diedEarly = Promise.race(
     services.map((s) => s.exited.then((code) => Promise.reject(new Error(`a service exited early (code ${code})`)))),
   );
