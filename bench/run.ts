@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { benchDialer, benchRedisFootprint } from "./scenarios/dialer";
 import { benchIngress, benchTableGrowth } from "./scenarios/ingress";
+import { benchWebhooks } from "./scenarios/webhooks";
 import { provisionTenants } from "./lib/provision";
 import { buildBundles } from "./lib/processes";
 import { startStack } from "./lib/stack";
@@ -19,8 +20,10 @@ const SECONDS = int("BENCH_SECONDS", 8);
 const CONNECTIONS = int("BENCH_CONNECTIONS", 50);
 const GROWTH_ROWS = int("BENCH_GROWTH_ROWS", 1_000_000);
 const SECRETS_KEY = "ab".repeat(32);
-/** Comma-separated subset of: ingress, footprint, dialer, growth (default: all). */
-const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth").split(",").map((s) => s.trim()));
+/** Comma-separated subset of: ingress, footprint, dialer, growth, webhooks (default: all). */
+const SCENARIOS = new Set(
+  (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,webhooks").split(",").map((s) => s.trim()),
+);
 
 async function step<T>(label: string, run: () => Promise<T>): Promise<T> {
   log(label);
@@ -80,6 +83,20 @@ async function main(): Promise<void> {
     const growth = SCENARIOS.has("growth")
       ? await step(`scenario 3: create latency on an empty table vs ${fmt(GROWTH_ROWS)} calls`, () =>
           benchTableGrowth(stack, env, one, { rounds: ROUNDS, seconds: Math.max(4, SECONDS / 2), rows: GROWTH_ROWS }),
+        )
+      : undefined;
+
+    const webhooks = SCENARIOS.has("webhooks")
+      ? await step(
+          "scenarios 7–8: status-webhook deliveries vs bare fetch; event-to-delivery p99 with a timing-out endpoint",
+          () =>
+            benchWebhooks(stack, env, {
+              rounds: ROUNDS,
+              secretsKey: SECRETS_KEY,
+              throughputMessages: 5000,
+              rate: 500,
+              seconds: 10,
+            }),
         )
       : undefined;
 
@@ -145,6 +162,24 @@ async function main(): Promise<void> {
         ],
       );
     }
+    if (webhooks) {
+      const r = ratio(webhooks.worker.median, webhooks.bare.median);
+      const p = ratio(webhooks.degradedP99.median, webhooks.healthyP99.median);
+      rows.push(
+        [
+          "7 webhook deliveries, 10 endpoints (bare fetch | worker)",
+          `${fmtSpread(webhooks.bare)} POST/s`,
+          `${fmtSpread(webhooks.worker)} deliveries/s`,
+          `${fmt(r, 2)}× bare (≥0.60 ${verdict(r >= 0.6)})`,
+        ],
+        [
+          `8 event→delivery, ${fmt(webhooks.rate.median)} transitions/s, 9 healthy endpoints (all up | 1 of 10 timing out)`,
+          `p99 ${fmtSpread(webhooks.healthyP99)} ms (p50 ${fmt(webhooks.healthyP50.median)})`,
+          `p99 ${fmtSpread(webhooks.degradedP99)} ms (p50 ${fmt(webhooks.degradedP50.median)})`,
+          `${fmt(p, 2)}× (≤2.00 ${verdict(p <= 2)})`,
+        ],
+      );
+    }
     if (redisBytesPerCall !== undefined || ingress) {
       rows.push([
         "6 footprint",
@@ -174,7 +209,7 @@ async function main(): Promise<void> {
     const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
     writeFileSync(
       file,
-      `${JSON.stringify({ startedAt: new Date(startedAt).toISOString(), seconds: (Date.now() - startedAt) / 1000, rounds: ROUNDS, ingress, growth, dialer, redisBytesPerCall }, null, 2)}\n`,
+      `${JSON.stringify({ startedAt: new Date(startedAt).toISOString(), seconds: (Date.now() - startedAt) / 1000, rounds: ROUNDS, ingress, growth, dialer, redisBytesPerCall, webhooks }, null, 2)}\n`,
     );
     log(`figures written to ${path.relative(process.cwd(), file)} (${fmt((Date.now() - startedAt) / 1000)} s)`);
   } finally {
