@@ -189,7 +189,10 @@ export async function recordAttempt(client: SqlClient, input: AttemptRecord): Pr
           THEN now() ELSE e.disabled_at END,
         updated_at = now()
       FROM msg, input i, LATERAL (SELECT o.enabled AS was_enabled FROM webhook_endpoints o WHERE o.id = msg.endpoint_id) old
-      WHERE e.id = msg.endpoint_id
+      -- Only when something changes (the first failure, the first success after failures, a disable): the
+      -- common success of a healthy endpoint does not write (nor lock) the endpoint row its other slots share.
+      WHERE e.id = msg.endpoint_id AND CASE WHEN i.ok THEN e.failing_since IS NOT NULL
+        ELSE e.failing_since IS NULL OR i.gone OR e.failing_since < now() - make_interval(secs => i.disable_after_ms / 1000) END
       RETURNING e.id, e.enabled, e.disabled_reason, (old.was_enabled AND NOT e.enabled) AS disabled_now
     ), dropped AS (
       UPDATE webhook_messages x SET status = 'failed', last_error = 'endpoint_disabled', lease_until = NULL, updated_at = now()
@@ -205,7 +208,7 @@ export async function recordAttempt(client: SqlClient, input: AttemptRecord): Pr
         ORDER BY y.next_attempt_at, y.id
         LIMIT 1
         FOR UPDATE OF y SKIP LOCKED)
-      AND EXISTS (SELECT 1 FROM endpoint WHERE endpoint.enabled)
+      AND NOT EXISTS (SELECT 1 FROM endpoint WHERE NOT endpoint.enabled)
       RETURNING n.id, n.handoffs AS handoff
     )
     SELECT EXISTS (SELECT 1 FROM msg) AS recorded,
