@@ -1,8 +1,9 @@
-# One multi-stage file for the three images (`docker compose build` builds them all):
+# One multi-stage file for the four images (`docker compose build` builds them all):
 #   docker build --target ingress -t inbound-ingress .    webhook API (port 3000; /readyz, /metrics on 9090)
 #   docker build --target dialer  -t inbound-dialer  .    call worker (health/metrics on port 3001)
 #   docker build --target migrate -t inbound-migrate .    one-shot migration; also carries the admin CLI
 #   docker build --target dashboard -t inbound-dashboard . customer dashboard (port 3002)
+#   docker build --target webhooks -t inbound-webhooks .  status-webhook delivery worker alone (health/metrics on 3003)
 # Each runtime image holds a bundle (pnpm build: esbuild, workspace code inlined) and only the production
 # npm dependencies that bundle needs (scripts/assemble-image.js).
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
@@ -25,7 +26,7 @@ COPY . .
 # then pruned). --reporter: the repository's .npmrc silences pnpm, which would hide why a build failed.
 RUN pnpm install --offline --frozen-lockfile --reporter=append-only \
  && pnpm build \
- && for target in ingress dialer migrate; do node scripts/assemble-image.js "$target" "/image/$target" || exit 1; done
+ && for target in ingress dialer migrate webhooks; do node scripts/assemble-image.js "$target" "/image/$target" || exit 1; done
 RUN node scripts/assemble-image.js dashboard /image/dashboard
 
 FROM ${NODE_IMAGE} AS runtime
@@ -60,6 +61,15 @@ USER node
 EXPOSE 3002
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.DASHBOARD_PORT || 3002) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# The status-webhook delivery worker alone (`pnpm start:webhooks`), for ops who scale deliveries apart from
+# the dialers (then WEBHOOK_WORKER_IN_DIALER=false on the dialers). Any number of replicas.
+FROM runtime AS webhooks
+COPY --from=build /image/webhooks ./
+USER node
+EXPOSE 3003
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.WEBHOOKS_PORT || 3003) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "--enable-source-maps", "dist/main.js"]
 
 # The migration CLI, its SQL, and the admin CLI (`docker compose run --rm migrate admin org create ...`).

@@ -12,6 +12,7 @@ import { benchIngress, benchTableGrowth } from "./scenarios/ingress";
 import { benchCallbacks } from "./scenarios/callbacks";
 import { benchRest } from "./scenarios/rest";
 import { benchRequestLog } from "./scenarios/request-log";
+import { benchWebhooks } from "./scenarios/webhooks";
 import { provisionTenants } from "./lib/provision";
 import { buildBundles } from "./lib/processes";
 import { startStack } from "./lib/stack";
@@ -26,9 +27,9 @@ const SECRETS_KEY = "ab".repeat(32);
 /** Connections of the provider-callback load (scenario 8). */
 const CALLBACK_CONNECTIONS = int("BENCH_CALLBACK_CONNECTIONS", 20);
 const [LIST_SMALL, LIST_LARGE] = (process.env.BENCH_LIST_ROWS ?? "10000,1000000").split(",").map(Number) as [number, number];
-/** Comma-separated subset of: ingress, footprint, dialer, growth, callbacks, rest, requestlog (default: all). */
+/** Comma-separated subset of: ingress, footprint, dialer, growth, callbacks, rest, requestlog, webhooks (default: all). */
 const SCENARIOS = new Set(
-  (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks,rest,requestlog").split(",").map((s) => s.trim()),
+  (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks,rest,requestlog,webhooks").split(",").map((s) => s.trim()),
 );
 
 async function step<T>(label: string, run: () => Promise<T>): Promise<T> {
@@ -115,6 +116,20 @@ async function main(): Promise<void> {
               connections: CONNECTIONS,
               smallRows: LIST_SMALL,
               largeRows: LIST_LARGE,
+            }),
+        )
+      : undefined;
+
+    const webhooks = SCENARIOS.has("webhooks")
+      ? await step(
+          "scenarios 7–8: status-webhook deliveries vs bare fetch; event-to-delivery p99 with a timing-out endpoint",
+          () =>
+            benchWebhooks(stack, env, {
+              rounds: ROUNDS,
+              secretsKey: SECRETS_KEY,
+              throughputMessages: 5000,
+              rate: 500,
+              seconds: 10,
             }),
         )
       : undefined;
@@ -234,6 +249,24 @@ async function main(): Promise<void> {
         `${fmt(r, 2)}× throughput with the log (≥0.90 ${verdict(r >= 0.9)}); ${fmt(requestLog.logged)} entries logged`,
       ]);
     }
+    if (webhooks) {
+      const r = ratio(webhooks.worker.median, webhooks.bare.median);
+      const p = ratio(webhooks.degradedP99.median, webhooks.healthyP99.median);
+      rows.push(
+        [
+          "13 webhook deliveries, 10 endpoints (bare fetch | worker)",
+          `${fmtSpread(webhooks.bare)} POST/s`,
+          `${fmtSpread(webhooks.worker)} deliveries/s`,
+          `${fmt(r, 2)}× bare (≥0.60 ${verdict(r >= 0.6)})`,
+        ],
+        [
+          `14 event→delivery, ${fmt(webhooks.rate.median)} transitions/s, 9 healthy endpoints (all up | 1 of 10 timing out)`,
+          `p99 ${fmtSpread(webhooks.healthyP99)} ms (p50 ${fmt(webhooks.healthyP50.median)})`,
+          `p99 ${fmtSpread(webhooks.degradedP99)} ms (p50 ${fmt(webhooks.degradedP50.median)})`,
+          `${fmt(p, 2)}× (≤2.00 ${verdict(p <= 2)})`,
+        ],
+      );
+    }
     if (redisBytesPerCall !== undefined || ingress) {
       rows.push([
         "6 footprint",
@@ -263,7 +296,7 @@ async function main(): Promise<void> {
     const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
     writeFileSync(
       file,
-      `${JSON.stringify({ startedAt: new Date(startedAt).toISOString(), seconds: (Date.now() - startedAt) / 1000, rounds: ROUNDS, ingress, growth, dialer, callbacks, rest, requestLog, redisBytesPerCall }, null, 2)}\n`,
+      `${JSON.stringify({ startedAt: new Date(startedAt).toISOString(), seconds: (Date.now() - startedAt) / 1000, rounds: ROUNDS, ingress, growth, dialer, callbacks, rest, requestLog, webhooks, redisBytesPerCall }, null, 2)}\n`,
     );
     log(`figures written to ${path.relative(process.cwd(), file)} (${fmt((Date.now() - startedAt) / 1000)} s)`);
   } finally {

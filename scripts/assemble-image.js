@@ -1,5 +1,5 @@
 // Lays out the files of one runtime image, after `pnpm install` and `pnpm build`:
-//   node scripts/assemble-image.js <ingress|dialer|dashboard|migrate> <empty dir> [build root]
+//   node scripts/assemble-image.js <ingress|dialer|dashboard|migrate|webhooks> <empty dir> [build root]
 // (build root: where `node scripts/build.js [root]` wrote the bundles; default the repository.)
 // <dir> gets the bundle(s) and a flat node_modules holding only their production dependencies, at the
 // lockfile's versions. The Dockerfile copies <dir> to /app as is; scripts/image.test.ts runs the same
@@ -20,6 +20,7 @@ const TARGETS = {
   dialer: { package: "@inbound/dialer", bundles: { "services/dialer/dist": "dist" }, files: {} },
   // dist/ holds the bundle and its assets/; htmx.org and chart.js (served from node_modules) are dependencies.
   dashboard: { package: "@inbound/dashboard", bundles: { "services/dashboard/dist": "dist" }, files: {} },
+  webhooks: { package: "@inbound/webhooks-worker", bundles: { "services/webhooks/dist": "dist" }, files: {} },
   // The migration CLI keeps its depth (packages/db/dist/migrate/ like src/migrate/), so its default
   // migrations folder ../../../../prisma/migrations resolves in the image too. The admin CLI rides along:
   // its dependencies include the migration's.

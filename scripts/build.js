@@ -20,6 +20,7 @@ const BUNDLES = [
     outfile: "services/dashboard/dist/main.js",
     assets: "services/dashboard/src/assets",
   },
+  { entry: "services/webhooks/src/main.ts", outfile: "services/webhooks/dist/main.js" },
   // Kept at the same depth as src/migrate/, so migrate.ts's default ../../../../prisma/migrations
   // resolves to the repository's (or the image's) prisma/migrations from the bundle too.
   { entry: "packages/db/src/migrate/cli.ts", outfile: "packages/db/dist/migrate/cli.js" },

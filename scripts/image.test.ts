@@ -61,7 +61,7 @@ beforeAll(async () => {
   const node = (script: string, ...args: string[]) =>
     execFileSync(process.execPath, [path.join(REPO_ROOT, "scripts", script), ...args], { cwd: REPO_ROOT, stdio: "pipe" });
   node("build.js", path.join(work, "build"));
-  for (const target of ["ingress", "dialer", "dashboard", "migrate"])
+  for (const target of ["ingress", "dialer", "dashboard", "migrate", "webhooks"])
     node("assemble-image.js", target, image(target), path.join(work, "build"));
 }, 240_000);
 
@@ -90,8 +90,13 @@ test("migrate image: migrates a fresh database from its own copy of prisma/migra
   }
 });
 
-test("ingress and dialer images start, are ready against Postgres and Redis, and exit 0 on SIGTERM", async () => {
-  const [ingressPort, internalPort, dialerPort] = [await freePort(), await freePort(), await freePort()];
+test("ingress, dialer and webhooks images start, are ready against Postgres and Redis, and exit 0 on SIGTERM", async () => {
+  const [ingressPort, internalPort, dialerPort, webhooksPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const env = {
     DATABASE_URL: suite.databaseUrl,
     REDIS_URL: suite.redisUrl,
@@ -100,8 +105,13 @@ test("ingress and dialer images start, are ready against Postgres and Redis, and
     INGRESS_PORT: String(ingressPort),
     INGRESS_INTERNAL_PORT: String(internalPort),
     DIALER_PORT: String(dialerPort),
+    WEBHOOKS_PORT: String(webhooksPort),
   };
-  const services = [run("ingress", ["dist/main.js"], env), run("dialer", ["dist/main.js"], env)];
+  const services = [
+    run("ingress", ["dist/main.js"], env),
+    run("dialer", ["dist/main.js"], env),
+    run("webhooks", ["dist/main.js"], env),
+  ];
   const diedEarly = Promise.race(
     services.map((s) => s.exited.then((code) => Promise.reject(new Error(`a service exited early (code ${code})`)))),
   );
@@ -111,18 +121,20 @@ test("ingress and dialer images start, are ready against Postgres and Redis, and
       Promise.all([
         eventually(async () => (await status(`http://127.0.0.1:${internalPort}/readyz`)) === 200, 60_000),
         eventually(async () => (await status(`http://127.0.0.1:${dialerPort}/readyz`)) === 200, 60_000),
+        eventually(async () => (await status(`http://127.0.0.1:${webhooksPort}/readyz`)) === 200, 60_000),
       ]),
     ]);
     expect(await status(`http://127.0.0.1:${ingressPort}/healthz`)).toBe(200);
     expect(await status(`http://127.0.0.1:${internalPort}/metrics`)).toBe(200);
     expect(await status(`http://127.0.0.1:${ingressPort}/metrics`)).toBe(404);
     expect(await status(`http://127.0.0.1:${dialerPort}/metrics`)).toBe(200);
+    expect(await status(`http://127.0.0.1:${webhooksPort}/metrics`)).toBe(200);
   } catch (error) {
     for (const s of services) s.child.kill("SIGKILL");
     throw new Error(`${(error as Error).message}\n${services.map((s) => s.output().slice(-2000)).join("\n")}`);
   }
   for (const s of services) s.child.kill("SIGTERM");
-  expect(await Promise.all(services.map((s) => s.exited))).toEqual([0, 0]);
+  expect(await Promise.all(services.map((s) => s.exited))).toEqual([0, 0, 0]);
   for (const s of services) expect(s.output()).not.toMatch(/Cannot find module|\n\s+at /);
 });
 

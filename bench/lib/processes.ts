@@ -72,6 +72,7 @@ export function runLoad(spec: {
 /** The services run as production does: the esbuild bundles of `pnpm build`, on plain Node. */
 export const INGRESS_ENTRY = "services/ingress/dist/main.js";
 export const DIALER_ENTRY = "services/dialer/dist/main.js";
+export const WEBHOOKS_ENTRY = "services/webhooks/dist/main.js";
 
 /**
  * Builds the bundles. In an image their npm dependencies sit in one flat node_modules; here pnpm's

@@ -162,7 +162,7 @@ const schema = z.object({
   /** Run the delivery worker and relay inside each dialer (set false when running `pnpm start:webhooks` apart). */
   WEBHOOK_WORKER_IN_DIALER: bool(true),
   WEBHOOKS_HOST: z.string().default("0.0.0.0"),
-  WEBHOOKS_PORT: int(3002),
+  WEBHOOKS_PORT: int(3003),
   /** Folder of the SQL migrations; the default finds prisma/migrations from the source tree and from the bundle. */
   MIGRATIONS_DIR: z.string().min(1).optional(),
 });

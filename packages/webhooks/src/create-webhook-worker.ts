@@ -48,7 +48,10 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   const poster = createPoster({
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     policy: { allowInsecure: config.WEBHOOK_ALLOW_INSECURE },
-    maxSockets: config.WEBHOOK_ENDPOINT_CONCURRENCY,
+    // Per host, not per endpoint: endpoints often share a host (one SaaS, many customers' URLs). The
+    // per-endpoint bound is the relay's (leases); a cap per host at that bound would let one slow endpoint
+    // hold every socket to its host and stall the others there.
+    maxSockets: config.WEBHOOK_CONCURRENCY,
   });
   const enqueue = (jobs: { id: string; handoff: number }[]) =>
     enqueueWebhookJobs(

@@ -7,7 +7,15 @@ import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { createWebhookWorker, type WebhookWorker } from "./create-webhook-worker";
-import { createEndpoint, deliveryLog, getEndpoint, recoverFailed, resend, rotateSecret, sendTestEvent } from "./endpoint-use-cases";
+import {
+  createEndpoint,
+  deliveryLog,
+  getEndpoint,
+  recoverFailed,
+  resend,
+  rotateSecret,
+  sendTestEvent,
+} from "./endpoint-use-cases";
 import { opensslSignature, startReceiver, until } from "./test-support/receiver";
 
 let suite: SuiteEnv;
@@ -59,9 +67,11 @@ async function queuedCall(orgId: string, agentId: string) {
 }
 
 const messageStatuses = async (endpointId: string) =>
-  (await suite.db.pool.query<{ status: string }>("SELECT status::text FROM webhook_messages WHERE endpoint_id = $1", [endpointId])).rows.map(
-    (r) => r.status,
-  );
+  (
+    await suite.db.pool.query<{ status: string }>("SELECT status::text FROM webhook_messages WHERE endpoint_id = $1", [
+      endpointId,
+    ])
+  ).rows.map((r) => r.status);
 
 test("a call's whole lifecycle arrives as exactly its events, in sequence, each verified by standardwebhooks and by the openssl recipe", async () => {
   const { orgId, agentId } = await newOrg();
@@ -173,7 +183,10 @@ test("a receiver gone longer than the schedule: its messages fail, and `recover`
 
 test("410 Gone disables the endpoint, with the reason, and nothing more is sent to it", async () => {
   const { orgId, agentId } = await newOrg();
-  const receiver = await startReceiver(() => [], () => ({ status: 410 }));
+  const receiver = await startReceiver(
+    () => [],
+    () => ({ status: 410 }),
+  );
   const endpoint = await createEndpoint(ctx(), { orgId, url: receiver.url });
   await queuedCall(orgId, agentId);
   await until("disabled", async () => !(await getEndpoint(ctx(), { endpointId: endpoint.id })).enabled);
@@ -189,7 +202,10 @@ test("410 Gone disables the endpoint, with the reason, and nothing more is sent 
 
 test("a slow endpoint does not delay a fast one", async () => {
   const { orgId, agentId } = await newOrg();
-  const slow = await startReceiver(() => [], () => ({ status: 200, delayMs: 5000 })); // beyond the 1 s timeout
+  const slow = await startReceiver(
+    () => [],
+    () => ({ status: 200, delayMs: 5000 }),
+  ); // beyond the 1 s timeout
   const fast = await startReceiver(() => []);
   const slowEndpoint = await createEndpoint(ctx(), { orgId, url: slow.url });
   await createEndpoint(ctx(), { orgId, url: fast.url });
@@ -204,6 +220,24 @@ test("a slow endpoint does not delay a fast one", async () => {
   expect((await messageStatuses(slowEndpoint.id)).filter((s) => s === "pending").length).toBeGreaterThan(10);
   await slow.close();
   await fast.close();
+});
+
+test("a slow endpoint does not delay a fast one on the same host (connections are not capped per host at the endpoint bound)", async () => {
+  const { orgId, agentId } = await newOrg();
+  const host = await startReceiver(
+    () => [],
+    ({ path }) => (path === "/slow" ? { status: 200, delayMs: 5000 } : { status: 200 }),
+  );
+  const base = host.url.replace(/\/hooks$/, "");
+  await createEndpoint(ctx(), { orgId, url: `${base}/slow` });
+  await createEndpoint(ctx(), { orgId, url: `${base}/fast` });
+  const started = Date.now();
+  await Promise.all(Array.from({ length: 30 }, () => queuedCall(orgId, agentId)));
+  // Both endpoints share 127.0.0.1:port. Were sockets capped per host at WEBHOOK_ENDPOINT_CONCURRENCY (2), the
+  // slow endpoint's two held requests would take both and the fast one would wait for each 1 s timeout.
+  await until("30 fast deliveries", () => host.received.length === 30, 10_000);
+  expect(Date.now() - started).toBeLessThan(4000);
+  await host.close();
 });
 
 test("during a rotation's grace period both secrets sign; after it only the new one", async () => {

@@ -138,7 +138,7 @@ export interface AttemptOutcome {
 
 /**
  * Records one attempt in ONE statement: the delivery-log row; the message delivered, rescheduled or failed
- * (only if still held by this job); the endpoint's failing_since cleared by a success or set by a failure,
+ * (only if still held by this job; failed as well when this attempt disables its endpoint); the endpoint's failing_since cleared by a success or set by a failure,
  * and the endpoint disabled (with its reason, and its other pending messages failed as `endpoint_disabled`)
  * after a 410 or when it has been failing for disableAfterMs; and, while the endpoint stays enabled, its
  * next due message handed over (so an endpoint's slots stay busy without waiting for the relay).
@@ -158,16 +158,20 @@ export async function recordAttempt(client: SqlClient, input: AttemptRecord): Pr
     ), msg AS (
       UPDATE webhook_messages m SET
         attempts = m.attempts + 1,
-        status = (CASE WHEN i.ok THEN 'delivered' WHEN i.gone OR i.retry_in_ms IS NULL THEN 'failed' ELSE 'pending' END)::webhook_message_status,
+        -- A failure that disables the endpoint (410, or failing for disable_after_ms) fails this message too.
+        status = (CASE WHEN i.ok THEN 'delivered'
+          WHEN i.gone OR i.retry_in_ms IS NULL OR we.failing_since < now() - make_interval(secs => i.disable_after_ms / 1000) THEN 'failed'
+          ELSE 'pending' END)::webhook_message_status,
         next_attempt_at = CASE WHEN NOT i.ok AND NOT i.gone AND i.retry_in_ms IS NOT NULL
+          AND NOT COALESCE(we.failing_since < now() - make_interval(secs => i.disable_after_ms / 1000), false)
           THEN now() + make_interval(secs => i.retry_in_ms / 1000) ELSE m.next_attempt_at END,
         lease_until = NULL,
         delivered_at = CASE WHEN i.ok THEN now() ELSE m.delivered_at END,
         last_status_code = i.status_code,
         last_error = i.error,
         updated_at = now()
-      FROM input i
-      WHERE m.id = i.id AND m.handoffs = i.handoff AND m.status = 'pending'
+      FROM input i, webhook_endpoints we
+      WHERE m.id = i.id AND m.handoffs = i.handoff AND m.status = 'pending' AND we.id = m.endpoint_id
       RETURNING m.id, m.endpoint_id, m.org_id, m.event_id, m.event_type, m.attempts, m.status
     ), logged AS (
       INSERT INTO webhook_attempts (message_id, endpoint_id, org_id, event_id, event_type, attempt, succeeded, status_code, latency_ms, error)
@@ -185,7 +189,10 @@ export async function recordAttempt(client: SqlClient, input: AttemptRecord): Pr
           THEN now() ELSE e.disabled_at END,
         updated_at = now()
       FROM msg, input i, LATERAL (SELECT o.enabled AS was_enabled FROM webhook_endpoints o WHERE o.id = msg.endpoint_id) old
-      WHERE e.id = msg.endpoint_id
+      -- Only when something changes (the first failure, the first success after failures, a disable): the
+      -- common success of a healthy endpoint does not write (nor lock) the endpoint row its other slots share.
+      WHERE e.id = msg.endpoint_id AND CASE WHEN i.ok THEN e.failing_since IS NOT NULL
+        ELSE e.failing_since IS NULL OR i.gone OR e.failing_since < now() - make_interval(secs => i.disable_after_ms / 1000) END
       RETURNING e.id, e.enabled, e.disabled_reason, (old.was_enabled AND NOT e.enabled) AS disabled_now
     ), dropped AS (
       UPDATE webhook_messages x SET status = 'failed', last_error = 'endpoint_disabled', lease_until = NULL, updated_at = now()
@@ -201,7 +208,7 @@ export async function recordAttempt(client: SqlClient, input: AttemptRecord): Pr
         ORDER BY y.next_attempt_at, y.id
         LIMIT 1
         FOR UPDATE OF y SKIP LOCKED)
-      AND EXISTS (SELECT 1 FROM endpoint WHERE endpoint.enabled)
+      AND NOT EXISTS (SELECT 1 FROM endpoint WHERE NOT endpoint.enabled)
       RETURNING n.id, n.handoffs AS handoff
     )
     SELECT EXISTS (SELECT 1 FROM msg) AS recorded,

@@ -15,7 +15,7 @@ export interface Received {
 }
 
 /** What the receiver answers: a status, after an optional delay. */
-export type Behaviour = (request: { count: number; body: string }) => { status: number; delayMs?: number };
+export type Behaviour = (request: { count: number; body: string; path: string }) => { status: number; delayMs?: number };
 
 /** A real HTTP receiver on loopback that verifies every delivery with `standardwebhooks` and records it. */
 export async function startReceiver(secrets: () => string[], behaviour: Behaviour = () => ({ status: 204 })) {
@@ -40,7 +40,7 @@ export async function startReceiver(secrets: () => string[], behaviour: Behaviou
           return false;
         }
       });
-      const answer = behaviour({ count, body });
+      const answer = behaviour({ count, body, path: req.url ?? "/" });
       const respond = () => {
         if (answer.status >= 200 && answer.status < 300) {
           received.push({
