@@ -108,7 +108,14 @@ export function createOrgChangeNotifier(options: {
         await bumpOrgEpoch(await connected(), options.redisPrefix, orgIdOf(result));
         return { result };
       } catch (error) {
-        return { result, warning: notNotified(error instanceof Error ? error.message : String(error)) };
+        const reason = lastError?.message ?? (error instanceof Error ? error.message : String(error));
+        return {
+          result,
+          warning:
+            `the revocation is saved in Postgres and shown above, but ${where()} did not answer (${reason}), so the ` +
+            `ingress replicas were not told: one that cached the credential may accept it for up to ${options.cacheTtlSeconds} s ` +
+            "(TOKEN_CACHE_TTL_SECONDS; a replica that lost Redis has already dropped its cache).",
+        };
       }
     },
     async close() {

@@ -62,7 +62,7 @@ function expectError(res: { status: number; body: unknown }, status: number, cod
 }
 
 async function apiKeyCacheStored(replica: TestIngress): Promise<number> {
-  const text = (await send(replica.url, "/metrics", { method: "GET" })).text;
+  const text = (await send(replica.internalUrl, "/metrics", { method: "GET" })).text;
   return Number(text.match(/^ingress_api_key_cache_total\{result="stored"\} (\d+)$/m)?.[1] ?? 0);
 }
 
