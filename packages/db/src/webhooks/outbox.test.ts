@@ -38,7 +38,7 @@ async function create(orgId: string, agentId: string) {
     additionalInfo: { secret_note: "vip" },
     cost: 1,
   });
-  expect(result).toEqual({ outcome: "created" });
+  expect(result).toMatchObject({ outcome: "created" });
   return callId;
 }
 
