@@ -15,6 +15,7 @@ import { isJsonContentType, rawBodyOf, readRawBody, requireJson } from "../pipel
 import { callNotFound } from "../use-cases/cancel-call";
 import { type ActionRunner, INGRESS_BATCHING } from "../use-cases/run-action";
 import { mountApiReference } from "./docs";
+import { mountWebhookEndpointRoutes } from "./webhook-endpoint-routes";
 import { presentCall, presentEvent, REST_TRANSPORT } from "./present";
 import { encodeCursor, isCallId, parseListQuery } from "./query";
 
@@ -140,6 +141,7 @@ export function mountRestApi(
     res.type("application/json").send(openapi);
   });
   app.all(REST_ROUTES.openapi, methodNotAllowed("GET, HEAD"));
+  mountWebhookEndpointRoutes(app, deps, authenticate);
   mountApiReference(app);
 }
 
