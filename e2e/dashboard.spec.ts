@@ -214,9 +214,22 @@ test("Calls: watch a webhook call reach completed, delete it, cancel a queued ca
     .toBe(true);
   await expectAccessible(page);
 
+  // API keys: create one (shown once), prove it works over real HTTP, revoke it, prove it is refused.
   await page.getByRole("link", { name: "API keys" }).click();
-  await expect(page.getByText("Not configured yet.")).toBeVisible();
+  await page.getByLabel("Name").fill("e2e key");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const shown = page.locator("#new-api-key");
+  await expect(shown).toBeVisible();
+  const apiKey = ((await page.locator("#api-key").textContent()) ?? "").trim();
+  expect(apiKey).toMatch(/^sk_/);
   await expectAccessible(page);
+  const listCalls = () => fetch(`${s.ingressUrl}/v1/calls?limit=1`, { headers: { Authorization: `Bearer ${apiKey}` } });
+  expect((await listCalls()).status).toBe(200);
+  await page.getByRole("button", { name: "Revoke e2e key" }).click();
+  await expect(page.getByText("API key revoked")).toBeVisible();
+  await expect(page.locator("#api-keys")).toContainText("Revoked");
+  expect(await page.content()).not.toContain(apiKey);
+  expect((await listCalls()).status).toBe(401);
 });
 
 test("Access control: another organisation's user cannot see or touch the call (UI and direct URL); CSRF refusal; sign-in throttling", async ({

@@ -260,6 +260,33 @@ test("status webhooks: several event types saved, rotate shows the new secret on
   expect((await owner.request(base)).text).toContain("1 failed message(s) are being sent again.");
 });
 
+test("API keys: created on the page through the shared statement (shown once); another organisation's key cannot be revoked (404, still active)", async () => {
+  const owner = client();
+  await owner.signIn(orgs[0]!.email);
+  await owner.request("/integrations/api-keys");
+  expect((await owner.request("/integrations/api-keys", { form: { name: "no csrf" } })).status).toBe(403);
+  const created = await owner.request("/integrations/api-keys", { form: { _csrf: owner.csrf, name: "CRM sync" } });
+  expect(created.status).toBe(201);
+  const key = /id="api-key">(sk_[A-Za-z0-9_-]+)</.exec(created.text)?.[1] as string;
+  expect(key).toMatch(/^sk_/);
+  const row = await suite.db.prisma.apiKey.findFirstOrThrow({ where: { orgId: orgs[0]!.orgId, name: "CRM sync" } });
+  expect(JSON.stringify(row)).not.toContain(key);
+  const listed = await owner.request("/integrations/api-keys");
+  expect(listed.text).toContain(row.displayPrefix);
+  expect(listed.text).not.toContain(key);
+
+  const stranger = client();
+  await stranger.signIn(orgs[1]!.email);
+  await stranger.request("/integrations/api-keys");
+  expect((await stranger.request("/integrations/api-keys")).text).not.toContain(row.displayPrefix);
+  expect((await stranger.request(`/integrations/api-keys/${row.id}/revoke`, { form: { _csrf: stranger.csrf } })).status).toBe(404);
+  expect((await suite.db.prisma.apiKey.findUniqueOrThrow({ where: { id: row.id } })).revokedAt).toBeNull();
+
+  expect((await owner.request(`/integrations/api-keys/${row.id}/revoke`, { form: { _csrf: owner.csrf } })).status).toBe(303);
+  expect((await suite.db.prisma.apiKey.findUniqueOrThrow({ where: { id: row.id } })).revokedAt).toBeInstanceOf(Date);
+});
+
+
 test("repeated failed sign-ins are throttled: after the limit even the right password is refused with 429", async () => {
   const c = client();
   for (let i = 0; i < 3; i++) expect((await c.signIn(orgs[1]!.email, "wrong password")).status).toBe(401);

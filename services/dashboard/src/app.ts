@@ -11,6 +11,7 @@ import { callRoutes } from "./routes/calls";
 import { inboundRoutes } from "./routes/inbound";
 import { pageRoutes } from "./routes/pages";
 import { signInRoutes } from "./routes/sign-in";
+import { apiKeyRoutes } from "./routes/api-keys";
 import { statusWebhookRoutes } from "./routes/status-webhooks";
 import { requireUser } from "./session";
 import { layout } from "./views/layout";
@@ -84,6 +85,7 @@ export function createDashboardApp(deps: DashboardDeps): Express {
   app.use(callRoutes(deps));
   app.use(inboundRoutes(deps));
   app.use(statusWebhookRoutes(deps));
+  app.use(apiKeyRoutes(deps));
   app.use(pageRoutes(deps));
 
   app.use((req, res) => {

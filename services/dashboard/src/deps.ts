@@ -13,7 +13,7 @@ export interface DashboardDeps {
   /** The call queues: cancel removes a job, delete enqueues a purge (as the webhook's actions do). */
   queues: Queues;
   /** Token and signing changes go through the same notifier as the admin CLI (Redis first, commit, epoch). */
-  orgChanges: Pick<OrgChangeNotifier, "apply">;
+  orgChanges: Pick<OrgChangeNotifier, "apply" | "revoke">;
   logger: Logger;
   clock?: () => number;
 }

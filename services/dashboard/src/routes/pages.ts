@@ -80,16 +80,5 @@ export function pageRoutes(deps: DashboardDeps): Router {
     res.type("html").send(String(layout(ctx, body)));
   });
 
-  const notConfigured = (title: string, section: "api-keys", what: string) =>
-    router.get(`/integrations/${section}`, (req, res) => {
-      const body = html`<h1>${title}</h1>
-        <div class="empty" role="status" id="not-configured"><p><strong>Not configured yet.</strong></p><p>${what}</p></div>`;
-      res.type("html").send(String(layout(pageContext(req, title, section), body)));
-    });
-  notConfigured(
-    "API keys",
-    "api-keys",
-    "API keys for the REST API (create, name, last used, revoke) will appear here once the REST API is enabled on this platform.",
-  );
   return router;
 }
