@@ -1,19 +1,10 @@
-import { ConfigError, loadConfig } from "@inbound/config";
+import { loadConfigOrExit } from "@inbound/config";
 import { createLogger } from "@inbound/logging";
 import { createDialer, SHUTDOWN_GRACE_MS } from "./create-dialer";
 
 /** `pnpm start:dialer`: one dialer replica. Run as many as needed; they share Postgres and Redis. */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`dialer: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit("dialer");
   const logger = createLogger({ level: config.LOG_LEVEL, name: "dialer" });
   const dialer = createDialer({ config, logger });
 

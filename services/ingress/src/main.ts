@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "@inbound/config";
+import { loadConfigOrExit } from "@inbound/config";
 import { createDatabase } from "@inbound/db";
 import { createLogger } from "@inbound/logging";
 import { createQueues, createRedis } from "@inbound/queue";
@@ -10,16 +10,7 @@ import { listen } from "./server";
 import { serverTimeouts } from "./server-timeouts";
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   // Buffered stdout: one write per few KiB of log lines instead of one per request; flushed every second and on exit.
   const destination = pino.destination({ dest: 1, minLength: 4096, sync: false });
   const flusher = setInterval(() => destination.flush(), 1000).unref();

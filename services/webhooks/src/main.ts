@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { ConfigError, loadConfig } from "@inbound/config";
+import { loadConfigOrExit } from "@inbound/config";
 import { createDatabase } from "@inbound/db";
 import { createLogger } from "@inbound/logging";
 import { createRedis } from "@inbound/queue";
@@ -14,16 +14,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
  * job at a time. /healthz, /readyz and /metrics on WEBHOOKS_PORT.
  */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`webhooks: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit("webhooks");
   const logger = createLogger({ level: config.LOG_LEVEL, name: "webhooks" });
   const database = createDatabase({
     url: config.DATABASE_URL,
