@@ -21,7 +21,7 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /**
  * First middleware: the X-Request-Id (the caller's if sane, else a new one) on every response, and on
  * finish one JSON access-log line and the HTTP metrics. Never the URL (it holds the token), headers or body.
- * With a requestLog, each webhook request of a known organisation is also recorded for the dashboard's
+ * With a requestLog, each webhook or REST request of a known organisation is also recorded for the dashboard's
  * request log (metadata only; record() is an in-memory push, written in batches off the request path).
  */
 export function observe(logger: Logger, metrics: IngressMetrics, webhookRoute: string, requestLog?: RequestLogWriter) {
@@ -59,10 +59,11 @@ export function observe(logger: Logger, metrics: IngressMetrics, webhookRoute: s
       if (c.orgId) line.org_id = c.orgId;
       if (c.action) line.action = c.action;
       if (c.code) line.code = c.code;
-      if (requestLog && c.orgId && route === webhookRoute) {
+      // Webhook and REST requests of a known organisation (unauthenticated routes have no orgId).
+      if (requestLog && c.orgId && route.startsWith("/v1/")) {
         requestLog.record(c.orgId, {
           at: Date.now(),
-          transport: "webhook",
+          transport: route === webhookRoute ? "webhook" : "rest",
           action: c.action,
           status,
           code: c.code,

@@ -2,7 +2,7 @@ import { enableSigning } from "@inbound/db";
 import { readRequestLog, requestLogKey } from "@inbound/queue";
 import { SecretBox, signPayload } from "@inbound/security";
 import { createSuiteEnv, eventually, type SuiteEnv } from "@inbound/testing";
-import { createBody, createTestOrg, send, startIngress, type TestIngress, type TestOrg } from "../test-support/harness";
+import { createBody, createTestApiKey, createTestOrg, send, startIngress, type TestIngress, type TestOrg } from "../test-support/harness";
 
 let suite: SuiteEnv;
 let ingress: TestIngress;
@@ -75,4 +75,24 @@ test("a request refused for its signature is in its organisation's log as 401 wi
   const raw = JSON.stringify(await suite.redis.xrange(requestLogKey(suite.prefix, signed.orgId), "-", "+"));
   expect(raw).not.toContain(secret);
   expect(raw).not.toContain(signed.token);
+});
+
+test("REST requests are recorded too, as transport rest, with the action and status (an unauthenticated one is not)", async () => {
+  const org = await createTestOrg(suite.db);
+  const { key } = await createTestApiKey(suite.db, org.orgId);
+  const listed = await send(ingress.url, "/v1/calls", { method: "GET", headers: { Authorization: `Bearer ${key}`, "X-Request-Id": "req-rest-1" } });
+  expect(listed.status).toBe(200);
+  const missing = await send(ingress.url, "/v1/calls/call_doesnotexist", { method: "GET", headers: { Authorization: `Bearer ${key}` } });
+  expect(missing.status).toBe(404);
+  expect((await send(ingress.url, "/v1/calls", { method: "GET" })).status).toBe(401);
+  const entries = await eventually(async () => {
+    const log = await readRequestLog(suite.redis, suite.prefix, org.orgId);
+    expect(log).toHaveLength(2);
+    return log;
+  });
+  expect(entries.map((e) => [e.transport, e.action, e.status]).sort()).toEqual([
+    ["rest", "call.list", 200],
+    ["rest", "call.read", 404],
+  ]);
+  expect(JSON.stringify(entries)).not.toContain(key);
 });
