@@ -58,6 +58,10 @@ export const callSchema = {
     "ended_at",
     "duration_seconds",
     "engagement",
+    "schedule",
+    "retry",
+    "dial_attempts",
+    "window_decisions",
   ],
   additionalProperties: false,
   properties: {
@@ -81,6 +85,62 @@ export const callSchema = {
     ended_at: nullableTimestamp,
     duration_seconds: { type: ["integer", "null"], minimum: 0, description: "Talk time of a connected call." },
     engagement: { oneOf: [{ $ref: "#/components/schemas/Engagement" }, { type: "null" }] },
+    schedule: {
+      type: "object",
+      description:
+        "The call order (SPEC §9): its window, when a scheduled call is due, the calling hours it got (null: any hour) and the number's time zones (all must be inside the calling hours).",
+      required: ["not_before", "not_after", "due_at", "calling_hours", "time_zones"],
+      additionalProperties: false,
+      properties: {
+        not_before: nullableTimestamp,
+        not_after: nullableTimestamp,
+        due_at: { ...nullableTimestamp, description: "Set while the call is scheduled: when it becomes queued." },
+        calling_hours: {
+          type: ["object", "null"],
+          required: ["start", "end"],
+          properties: { start: { type: "string" }, end: { type: "string" } },
+        },
+        time_zones: { type: "array", items: { type: "string" } },
+      },
+    },
+    retry: {
+      type: ["object", "null"],
+      description: "The redial policy (null: no redial).",
+      properties: {
+        on: { type: "array", items: { type: "string", enum: ["no_answer", "busy", "voicemail"] } },
+        max_attempts: { type: "integer", minimum: 1, maximum: 5 },
+        backoff_minutes: { type: "array", items: { type: "integer" } },
+      },
+    },
+    dial_attempts: {
+      type: "array",
+      description: "Each dial attempt, oldest first.",
+      items: {
+        type: "object",
+        required: ["attempt", "outcome", "started_at", "ended_at"],
+        properties: {
+          attempt: { type: "integer", minimum: 1 },
+          outcome: { type: ["string", "null"], description: "completed, no_answer, busy, voicemail, failed…; null while it runs." },
+          started_at: timestamp,
+          ended_at: nullableTimestamp,
+        },
+      },
+    },
+    window_decisions: {
+      type: "array",
+      description: "Each calling-window decision: at create, and each dial-time re-check that deferred or expired the call.",
+      items: {
+        type: "object",
+        required: ["at", "attempt", "decision", "reason", "until"],
+        properties: {
+          at: timestamp,
+          attempt: { type: "integer" },
+          decision: { type: "string", enum: ["dial_now", "defer", "expire"] },
+          reason: { type: ["string", "null"], description: "not_before, calling_hours, not_after, no_opening_before_not_after…" },
+          until: nullableTimestamp,
+        },
+      },
+    },
   },
 } as const;
 
@@ -144,6 +204,8 @@ export const errorSchema = {
         status: { $ref: "#/components/schemas/CallStatus" },
         balance: { type: "integer" },
         cost: { type: "integer" },
+        call_id: { type: "string", description: "duplicate_recipient: the earlier call to the same number." },
+        time_zones: { type: "array", items: { type: "string" }, description: "no_calling_window: the number's zones." },
       },
     },
   },
@@ -156,7 +218,8 @@ export const webhookCreatedSchema = {
   properties: {
     success: { const: true },
     call_id: { type: "string" },
-    status: { const: "queued" },
+    status: { type: "string", enum: ["queued", "scheduled"] },
+    scheduled_for: { ...timestamp, description: "A scheduled call: when it becomes queued (SPEC §9)." },
     message: { type: "string" },
   },
 } as const;
