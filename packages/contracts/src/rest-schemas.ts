@@ -242,3 +242,102 @@ export const webhookDeletedSchema = {
   additionalProperties: false,
   properties: { success: { const: true }, call_id: { type: "string" }, message: { type: "string" } },
 } as const;
+
+/** Call orders (SPEC §9): the do-not-call list and the organisation's call policy. */
+export const optOutSchema = {
+  type: "object",
+  required: ["number", "source", "created_at"],
+  properties: {
+    number: { type: "string", description: "E.164." },
+    source: { type: "string", enum: ["cli", "rest", "dashboard"] },
+    created_at: timestamp,
+  },
+} as const;
+
+export const optOutAddedSchema = {
+  type: "object",
+  required: ["number", "source", "created_at", "added", "canceled_calls", "canceled_call_ids"],
+  additionalProperties: false,
+  properties: {
+    ...optOutSchema.properties,
+    added: { type: "boolean", description: "false when the number was already listed." },
+    canceled_calls: { type: "integer", minimum: 0, description: "Scheduled or queued calls to the number, canceled with it." },
+    canceled_call_ids: { type: "array", items: { type: "string" } },
+  },
+} as const;
+
+export const optOutListSchema = {
+  type: "object",
+  required: ["data", "has_more", "next_cursor"],
+  additionalProperties: false,
+  properties: {
+    data: { type: "array", items: { $ref: "#/components/schemas/OptOut" } },
+    has_more: { type: "boolean" },
+    next_cursor: { type: ["string", "null"], description: "Pass as starting_after for the next page." },
+  },
+} as const;
+
+export const optOutRemovedSchema = {
+  type: "object",
+  required: ["number", "removed"],
+  additionalProperties: false,
+  properties: { number: { type: "string" }, removed: { const: true } },
+} as const;
+
+const retryPolicySchema = {
+  type: "object",
+  properties: {
+    on: { type: "array", items: { type: "string", enum: ["no_answer", "busy", "voicemail"] } },
+    max_attempts: { type: "integer", minimum: 1, maximum: 5 },
+    backoff_minutes: { type: "array", items: { type: "integer", minimum: 1, maximum: 10080 }, maxItems: 5 },
+  },
+} as const;
+
+const clockWindowSchema = {
+  type: "object",
+  required: ["start", "end"],
+  additionalProperties: false,
+  properties: {
+    start: { type: "string", pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$" },
+    end: { type: "string", pattern: "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$" },
+  },
+} as const;
+
+export const callPolicySchema = {
+  type: "object",
+  description: "The organisation's call-order policy (SPEC §9).",
+  required: [
+    "org_id",
+    "calling_hours",
+    "calling_hours_guard",
+    "calling_hours_guard_changed_at",
+    "max_concurrent_calls",
+    "concurrent_calls_in_use",
+    "dedupe_window_minutes",
+    "default_retry",
+  ],
+  additionalProperties: false,
+  properties: {
+    org_id: { type: "string" },
+    calling_hours: { ...clockWindowSchema, description: "Local time in the recipient's time zone(s); default 08:00–21:00." },
+    calling_hours_guard: { type: "boolean", description: "Calling hours applied (default true)." },
+    calling_hours_guard_changed_at: { ...nullableTimestamp, description: "When the guard was last turned off or on." },
+    max_concurrent_calls: { type: "integer", minimum: 1 },
+    concurrent_calls_in_use: { type: "integer", minimum: 0 },
+    dedupe_window_minutes: { type: "integer", minimum: 0, description: "0 = off." },
+    default_retry: { oneOf: [retryPolicySchema, { type: "null" }] },
+  },
+} as const;
+
+/** PATCH /v1/call-policy: only the fields given change. */
+export const callPolicyChangeSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    calling_hours: clockWindowSchema,
+    calling_hours_guard: { type: "boolean" },
+    max_concurrent_calls: { type: "integer", minimum: 1, maximum: 1000 },
+    dedupe_window_minutes: { type: "integer", minimum: 0, maximum: 10080 },
+    default_retry: { oneOf: [retryPolicySchema, { type: "null" }] },
+  },
+} as const;

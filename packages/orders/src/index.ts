@@ -13,7 +13,7 @@ export {
   windowClosesAt,
 } from "./calling-hours";
 export { type DialDecision, decideDial, type OrderWindow } from "./decide-dial";
-export { DEDUPE_IGNORED_STATUSES, dedupeSince, MAX_DEDUPE_WINDOW_MINUTES } from "./dedupe";
+export { DEDUPE_IGNORED_STATUSES, MAX_DEDUPE_WINDOW_MINUTES } from "./dedupe";
 export {
   DEFAULT_MAX_CONCURRENT_CALLS,
   MAX_CONCURRENT_CALLS_LIMIT,

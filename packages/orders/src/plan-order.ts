@@ -2,7 +2,6 @@ import { ApiError } from "@inbound/contracts";
 import type { CreateCallOrder } from "@inbound/db";
 import { type CallingHours, effectiveCallingHours, formatCallingHours, parseCallingHours } from "./calling-hours";
 import { type DialDecision, decideDial } from "./decide-dial";
-import { dedupeSince } from "./dedupe";
 import type { OrderPolicy } from "./order-policy";
 import { checkRedialPolicy, type RedialPolicy } from "./redial-policy";
 import { effectiveZones } from "./time-zones";
@@ -79,7 +78,6 @@ export function planOrder(fields: OrderFields, policy: OrderPolicy, now: Date, f
     );
   }
   const scheduled = decision.decision === "defer";
-  const since = dedupeSince(now, policy.dedupeWindowMinutes);
   return {
     decision,
     hours,
@@ -95,7 +93,7 @@ export function planOrder(fields: OrderFields, policy: OrderPolicy, now: Date, f
       retryPolicy: retry.max_attempts > 1 ? { ...retry } : null,
       decision: decisionRecord(decision, now, 1),
       policyVersion: policy.version,
-      dedupeSince: since?.toISOString() ?? null,
+      dedupeWindowMinutes: policy.dedupeWindowMinutes > 0 ? policy.dedupeWindowMinutes : null,
     },
   };
 }

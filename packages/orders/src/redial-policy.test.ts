@@ -1,5 +1,4 @@
 import { fakeClock } from "./clock";
-import { dedupeSince } from "./dedupe";
 import { checkRedialPolicy, NO_REDIAL, planRedial } from "./redial-policy";
 
 test("redial on the listed outcomes, with the backoff of each attempt (the last value repeats), up to max_attempts", () => {
@@ -25,9 +24,4 @@ test("a default backoff when none is given; invalid policies name their field", 
   expect(checkRedialPolicy({ max_attempts: 6 })).toMatchObject({ field: "max_attempts" });
   expect(checkRedialPolicy({ max_attempts: 0 })).toMatchObject({ field: "max_attempts" });
   expect(checkRedialPolicy({ backoff_minutes: [0] })).toMatchObject({ field: "backoff_minutes" });
-});
-
-test("dedupe window: off at 0, else calls created since now − window count", () => {
-  expect(dedupeSince(new Date("2026-11-30T10:00:00Z"), 0)).toBeNull();
-  expect(dedupeSince(new Date("2026-11-30T10:00:00Z"), 15)).toEqual(new Date("2026-11-30T09:45:00Z"));
 });

@@ -41,8 +41,11 @@ export interface CreateCallOrder {
   decision: Record<string, unknown>;
   /** The organisation's policy_version the plan used: another one refuses the create (outcome policy_changed). */
   policyVersion: number;
-  /** Calls to the same number created since then (not canceled or expired) make this one a duplicate; null = off. */
-  dedupeSince: string | null;
+  /**
+   * Calls to the same number created within this many minutes (by the database's clock, like created_at),
+   * not canceled or expired, make this one a duplicate; null = off.
+   */
+  dedupeWindowMinutes: number | null;
 }
 
 export type CreateCallResult =
@@ -66,7 +69,7 @@ const CREATE_QUEUED_CALLS = `
       additional_info jsonb, cost int, request_id text, idem_key text, idem_owner text, idem_status int, idem_body jsonb,
       idem_stamp text[], status call_status, due_at timestamptz, not_before timestamptz, not_after timestamptz,
       window_start int, window_end int, time_zones text[], retry_policy jsonb, decision jsonb, policy_version int,
-      dedupe_since timestamptz)
+      dedupe_minutes int)
   ), claimed AS (
     -- A keyed create goes ahead only while its claim is the one held (locked: a takeover waits for this commit).
     SELECT i.* FROM input i
@@ -84,9 +87,10 @@ const CREATE_QUEUED_CALLS = `
         OR EXISTS (SELECT 1 FROM organizations op WHERE op.id = i.org_id AND op.policy_version = i.policy_version)) AS policy_ok,
       (i.policy_version IS NOT NULL
         AND EXISTS (SELECT 1 FROM opt_outs oo WHERE oo.org_id = i.org_id AND oo.number = i.contact_number)) AS opted_out,
-      CASE WHEN i.dedupe_since IS NOT NULL THEN COALESCE(
+      CASE WHEN i.dedupe_minutes IS NOT NULL THEN COALESCE(
         (SELECT c.id FROM calls c
-          WHERE c.org_id = i.org_id AND c.contact_number = i.contact_number AND c.created_at >= i.dedupe_since
+          WHERE c.org_id = i.org_id AND c.contact_number = i.contact_number
+            AND c.created_at >= now() - make_interval(mins => i.dedupe_minutes)
             AND c.status NOT IN ('canceled', 'expired') AND c.deleted_at IS NULL
           ORDER BY c.created_at LIMIT 1),
         (SELECT j.call_id FROM claimed j
@@ -171,7 +175,7 @@ function toRow(input: CreateCallInput, ord: number) {
     retry_policy: input.order?.retryPolicy ?? null,
     decision: input.order?.decision ?? null,
     policy_version: input.order?.policyVersion ?? null,
-    dedupe_since: input.order?.dedupeSince ?? null,
+    dedupe_minutes: input.order?.dedupeWindowMinutes ?? null,
   };
 }
 
