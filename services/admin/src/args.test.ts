@@ -17,6 +17,8 @@ describe("parseCommandLine", () => {
     expect(COMMANDS.map((c) => c.path.join(" "))).toEqual([
       "org create",
       "org show",
+      "org policy show",
+      "org policy set",
       "agent create",
       "token rotate",
       "apikey create",
@@ -37,6 +39,9 @@ describe("parseCommandLine", () => {
       "endpoint attempts",
       "endpoint resend",
       "endpoint recover",
+      "optout add",
+      "optout remove",
+      "optout list",
       "user create",
       "demo",
     ]);
@@ -63,8 +68,11 @@ describe("parseCommandLine", () => {
     expect(usageError()).toBe("missing command (see pnpm admin --help)");
     expect(usageError("--json")).toBe("missing command (see pnpm admin --help)");
     expect(usageError("nope")).toBe('unknown command "nope" (see pnpm admin --help)');
-    expect(usageError("org")).toBe('"org" needs a subcommand: create, show (see pnpm admin org --help)');
+    expect(usageError("org")).toBe('"org" needs a subcommand: create, show, policy show, policy set (see pnpm admin org --help)');
     expect(usageError("org", "delete")).toBe('unknown command "org delete" (see pnpm admin org --help)');
+    expect(usageError("org", "policy")).toBe('unknown command "org policy" (see pnpm admin org --help)');
+    expect(usageError("org", "policy", "drop")).toBe('unknown command "org policy drop" (see pnpm admin org --help)');
+    expect(parse("org", "policy", "show", "--org", "org_1", "--json")).toMatchObject({ kind: "run", json: true });
     expect(usageError("org", "show", "org_1")).toMatch(
       /^Unexpected argument 'org_1'.*\(usage: pnpm admin org show --org ID \[--json\]\)$/,
     );
