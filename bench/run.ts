@@ -12,6 +12,7 @@ import { benchIngress, benchTableGrowth } from "./scenarios/ingress";
 import { benchCallbacks } from "./scenarios/callbacks";
 import { benchRest } from "./scenarios/rest";
 import { benchRequestLog } from "./scenarios/request-log";
+import { benchOrders } from "./scenarios/orders";
 import { benchWebhooks } from "./scenarios/webhooks";
 import { provisionTenants } from "./lib/provision";
 import { buildBundles } from "./lib/processes";
@@ -27,9 +28,11 @@ const SECRETS_KEY = "ab".repeat(32);
 /** Connections of the provider-callback load (scenario 8). */
 const CALLBACK_CONNECTIONS = int("BENCH_CALLBACK_CONNECTIONS", 20);
 const [LIST_SMALL, LIST_LARGE] = (process.env.BENCH_LIST_ROWS ?? "10000,1000000").split(",").map(Number) as [number, number];
-/** Comma-separated subset of: ingress, footprint, dialer, growth, callbacks, rest, requestlog, webhooks (default: all). */
+/** Comma-separated subset of: ingress, footprint, dialer, growth, callbacks, rest, requestlog, webhooks, orders (default: all). */
 const SCENARIOS = new Set(
-  (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks,rest,requestlog,webhooks").split(",").map((s) => s.trim()),
+  (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks,rest,requestlog,webhooks,orders")
+    .split(",")
+    .map((s) => s.trim()),
 );
 
 async function step<T>(label: string, run: () => Promise<T>): Promise<T> {
@@ -99,6 +102,12 @@ async function main(): Promise<void> {
       ? await step(
           `scenario 9: call.create with the request log on vs off, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections`,
           () => benchRequestLog(stack, env, one, { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS }),
+        )
+      : undefined;
+    const orders = SCENARIOS.has("orders")
+      ? await step(
+          `scenario 10 (issue 14): call.create plain vs with a retry policy vs scheduled with a retry policy, ${ROUNDS} rounds × ${SECONDS} s`,
+          () => benchOrders(env, one, { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS }),
         )
       : undefined;
     const growth = SCENARIOS.has("growth")
@@ -248,6 +257,18 @@ async function main(): Promise<void> {
         `${fmtSpread(requestLog.off.rps)} req/s, p99 ${fmtSpread(requestLog.off.p99)} ms`,
         `${fmt(r, 2)}× throughput with the log (≥0.90 ${verdict(r >= 0.9)}); ${fmt(requestLog.logged)} entries logged`,
       ]);
+    }
+    if (orders) {
+      for (const kind of ["retry", "scheduled"] as const) {
+        const r = ratio(orders[kind].rps.median, orders.plain.rps.median);
+        const p = ratio(orders[kind].p99.median, orders.plain.p99.median);
+        rows.push([
+          `15 call.create plain (A) vs ${kind === "retry" ? "with retry + calling_hours, queued" : "not_before tomorrow + retry, scheduled"} (B)`,
+          `${fmtSpread(orders.plain.rps)} req/s, p99 ${fmtSpread(orders.plain.p99)} ms`,
+          `${fmtSpread(orders[kind].rps)} req/s, p99 ${fmtSpread(orders[kind].p99)} ms`,
+          `${fmt(r, 2)}× throughput (≥0.90 ${verdict(r >= 0.9)}), ${fmt(p, 2)}× p99`,
+        ]);
+      }
     }
     if (webhooks) {
       const r = ratio(webhooks.worker.median, webhooks.bare.median);

@@ -18,6 +18,8 @@ interface LoadSpec {
   mode?: "webhook" | "rest-create" | "get";
   apiKey?: string;
   paths?: string[];
+  /** Fields added to every create's data (e.g. the call-order fields of scenario 10). */
+  extraData?: Record<string, unknown>;
 }
 
 const spec = JSON.parse(process.argv[2] as string) as LoadSpec;
@@ -43,6 +45,7 @@ const instance = autocannon(
             contact_number: "+14155552671",
             contact_name: "Bench Contact",
             additional_info: { nonce: randomBytes(6).toString("hex"), plan: "pro" },
+            ...(spec.extraData ?? {}),
           };
           const headers: Record<string, string> = { "content-type": "application/json" };
           if (spec.mode === "rest-create") {

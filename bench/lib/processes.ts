@@ -50,6 +50,7 @@ export function runLoad(spec: {
   mode?: "webhook" | "rest-create" | "get";
   apiKey?: string;
   paths?: string[];
+  extraData?: Record<string, unknown>;
 }): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", path.join(BENCH_DIR, "lib/load.ts"), JSON.stringify(spec)], {
