@@ -1,4 +1,10 @@
-import { DEFAULT_CALLING_HOURS, effectiveCallingHours, isWithinCallingHours, nextOpening, parseCallingHours } from "./calling-hours";
+import {
+  DEFAULT_CALLING_HOURS,
+  effectiveCallingHours,
+  isWithinCallingHours,
+  nextOpening,
+  parseCallingHours,
+} from "./calling-hours";
 import { fakeClock } from "./clock";
 import { decideDial } from "./decide-dial";
 import { effectiveZones, zonesOf } from "./time-zones";
@@ -83,13 +89,16 @@ describe("calling hours", () => {
 
   test("a create may narrow the organisation's hours, never widen them; with the guard off it applies as given", () => {
     const asked = { startMinute: 7 * 60, endMinute: 12 * 60 };
-    expect(effectiveCallingHours({ guard: true, organisation: TCPA, requested: asked })).toEqual({ startMinute: 480, endMinute: 720 });
+    expect(effectiveCallingHours({ guard: true, organisation: TCPA, requested: asked })).toEqual({
+      startMinute: 480,
+      endMinute: 720,
+    });
     expect(effectiveCallingHours({ guard: true, organisation: TCPA, requested: null })).toEqual(TCPA);
     expect(effectiveCallingHours({ guard: false, organisation: TCPA, requested: asked })).toEqual(asked);
     expect(effectiveCallingHours({ guard: false, organisation: TCPA, requested: null })).toBeNull();
-    expect(effectiveCallingHours({ guard: true, organisation: TCPA, requested: { startMinute: 360, endMinute: 420 } })).toHaveProperty(
-      "error",
-    );
+    expect(
+      effectiveCallingHours({ guard: true, organisation: TCPA, requested: { startMinute: 360, endMinute: 420 } }),
+    ).toHaveProperty("error");
     expect(parseCallingHours({ start: "21:00", end: "08:00" })).toHaveProperty("error");
     expect(parseCallingHours({ start: "8:00", end: "21:00" })).toHaveProperty("error");
     expect(parseCallingHours({ start: "00:00", end: "24:00" })).toEqual({ startMinute: 0, endMinute: 1440 });
@@ -125,7 +134,10 @@ describe("re-checked at dial time (fake clock)", () => {
       reason: "no_opening_before_not_after",
     });
     clock.set("2026-11-30T16:00:00Z");
-    expect(decideDial({ notBefore, notAfter, hours: null, zones }, clock.now())).toEqual({ decision: "expire", reason: "not_after" });
+    expect(decideDial({ notBefore, notAfter, hours: null, zones }, clock.now())).toEqual({
+      decision: "expire",
+      reason: "not_after",
+    });
   });
 
   test("not_before at night waits for the opening, not for not_before", () => {

@@ -66,7 +66,11 @@ export interface OrgPolicyChange {
  * ONE conditional update: sets the given fields, bumps policy_version, and stamps calling_hours_guard_changed_at
  * when the guard actually changes (the recorded choice, SPEC §9). Null for an unknown organisation.
  */
-export async function updateOrgPolicy(client: SqlClient, orgId: string, change: OrgPolicyChange): Promise<OrgPolicyRecord | null> {
+export async function updateOrgPolicy(
+  client: SqlClient,
+  orgId: string,
+  change: OrgPolicyChange,
+): Promise<OrgPolicyRecord | null> {
   const rows = await runSql<Row>(
     client,
     "orders_update_org_policy",

@@ -11,7 +11,8 @@ export const OPT_OUT_LIST_LIMIT_MAX = 500;
 /** The number in E.164 (formatted numbers accepted, as on call.create), or 400 invalid_contact_number. */
 function e164(number: unknown, field: string): string {
   const check = typeof number === "string" ? normalizePhoneNumber(number) : ({ ok: false, reason: "invalid" } as const);
-  if (!check.ok) throw new ApiError("invalid_contact_number", contactNumberMessage(check.reason).replace("contact_number", field), field);
+  if (!check.ok)
+    throw new ApiError("invalid_contact_number", contactNumberMessage(check.reason).replace("contact_number", field), field);
   return check.e164;
 }
 
@@ -59,5 +60,9 @@ export async function listOptOutsUseCase(
   const limit = input.limit ?? OPT_OUT_LIST_LIMIT_DEFAULT;
   const page = await listOptOuts(deps.sql, { orgId: input.orgId, after: input.startingAfter ?? null, limit });
   const last = page.optOuts[page.optOuts.length - 1];
-  return { data: page.optOuts.map(presentOptOut), has_more: page.hasMore, next_cursor: page.hasMore && last ? last.number : null };
+  return {
+    data: page.optOuts.map(presentOptOut),
+    has_more: page.hasMore,
+    next_cursor: page.hasMore && last ? last.number : null,
+  };
 }

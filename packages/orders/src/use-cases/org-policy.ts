@@ -42,7 +42,8 @@ export async function setOrgPolicy(deps: OrdersDeps, orgId: string, input: Polic
     change.callingHoursEnd = hours.endMinute;
   }
   if (input.calling_hours_guard !== undefined) {
-    if (typeof input.calling_hours_guard !== "boolean") throw invalid("calling_hours_guard", "calling_hours_guard must be true or false.");
+    if (typeof input.calling_hours_guard !== "boolean")
+      throw invalid("calling_hours_guard", "calling_hours_guard must be true or false.");
     change.callingHoursGuard = input.calling_hours_guard;
   }
   if (input.max_concurrent_calls !== undefined) {
@@ -55,7 +56,10 @@ export async function setOrgPolicy(deps: OrdersDeps, orgId: string, input: Polic
   if (input.dedupe_window_minutes !== undefined) {
     const n = input.dedupe_window_minutes;
     if (!Number.isInteger(n) || n < 0 || n > MAX_DEDUPE_WINDOW_MINUTES) {
-      throw invalid("dedupe_window_minutes", `dedupe_window_minutes must be an integer from 0 (off) to ${MAX_DEDUPE_WINDOW_MINUTES}.`);
+      throw invalid(
+        "dedupe_window_minutes",
+        `dedupe_window_minutes must be an integer from 0 (off) to ${MAX_DEDUPE_WINDOW_MINUTES}.`,
+      );
     }
     change.dedupeWindowMinutes = n;
   }

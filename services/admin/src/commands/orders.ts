@@ -160,7 +160,8 @@ const optOutList: Command = {
   prepare(values) {
     const orgId = required(values, "org");
     const limit = optionalInteger(values, "limit", 1);
-    if (limit !== undefined && limit > OPT_OUT_LIST_LIMIT_MAX) throw new UsageError(`--limit must be at most ${OPT_OUT_LIST_LIMIT_MAX}`);
+    if (limit !== undefined && limit > OPT_OUT_LIST_LIMIT_MAX)
+      throw new UsageError(`--limit must be at most ${OPT_OUT_LIST_LIMIT_MAX}`);
     return async (context) => {
       const page = await run(() => listOptOutsUseCase(deps(context), { orgId, limit, startingAfter: values.after ?? null }));
       return {

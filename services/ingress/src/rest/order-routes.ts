@@ -30,9 +30,11 @@ type Body = Record<string, unknown>;
 function objectBody(req: Request, allowed: readonly string[]): Body {
   const raw = rawBodyOf(req);
   const value = raw.length === 0 ? {} : parseJson(raw, "{…}");
-  if (!value || typeof value !== "object" || Array.isArray(value)) throw new ApiError("invalid_body", "The body must be a JSON object.");
+  if (!value || typeof value !== "object" || Array.isArray(value))
+    throw new ApiError("invalid_body", "The body must be a JSON object.");
   for (const name of Object.keys(value)) {
-    if (!allowed.includes(name)) throw new ApiError("unknown_field", `${name.slice(0, 64)} is not a known field.`, name.slice(0, 64));
+    if (!allowed.includes(name))
+      throw new ApiError("unknown_field", `${name.slice(0, 64)} is not a known field.`, name.slice(0, 64));
   }
   return value as Body;
 }
@@ -73,7 +75,8 @@ export function mountOrderRoutes(
       throw new ApiError("invalid_parameter", `limit must be an integer from 1 to ${OPT_OUT_LIST_LIMIT_MAX}.`, "limit");
     }
     const after = query.starting_after;
-    if (after !== undefined && typeof after !== "string") throw new ApiError("invalid_parameter", "starting_after must be given once.", "starting_after");
+    if (after !== undefined && typeof after !== "string")
+      throw new ApiError("invalid_parameter", "starting_after must be given once.", "starting_after");
     res.json(await listOptOutsUseCase(orders, { orgId: orgOf(res), limit: pageLimit, startingAfter: after || null }));
   });
   app.post(ORDER_ROUTES.optOuts, authenticate("optout.add"), requireJson, readRawBody(limit), async (req, res) => {
@@ -94,8 +97,19 @@ export function mountOrderRoutes(
     res.json(await showOrgPolicy(orders, orgOf(res)));
   });
   app.patch(ORDER_ROUTES.policy, authenticate("policy.update"), requireJson, readRawBody(limit), async (req, res) => {
-    const body = objectBody(req, ["calling_hours", "calling_hours_guard", "max_concurrent_calls", "dedupe_window_minutes", "default_retry"]);
-    typed(body, "calling_hours", (v) => isObject(v) && typeof (v as Body).start === "string" && typeof (v as Body).end === "string", 'an object {"start": "HH:MM", "end": "HH:MM"}');
+    const body = objectBody(req, [
+      "calling_hours",
+      "calling_hours_guard",
+      "max_concurrent_calls",
+      "dedupe_window_minutes",
+      "default_retry",
+    ]);
+    typed(
+      body,
+      "calling_hours",
+      (v) => isObject(v) && typeof (v as Body).start === "string" && typeof (v as Body).end === "string",
+      'an object {"start": "HH:MM", "end": "HH:MM"}',
+    );
     typed(body, "calling_hours_guard", (v) => typeof v === "boolean", "true or false");
     typed(body, "max_concurrent_calls", Number.isInteger, "an integer");
     typed(body, "dedupe_window_minutes", Number.isInteger, "an integer");

@@ -1,12 +1,5 @@
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
-import {
-  admin,
-  createTestApiKey,
-  createTestOrg,
-  startIngress,
-  type TestIngress,
-  type TestOrg,
-} from "../test-support/harness";
+import { admin, createTestApiKey, createTestOrg, startIngress, type TestIngress, type TestOrg } from "../test-support/harness";
 
 /**
  * Call orders (SPEC §9) through both transports, over HTTP against real Postgres and Redis, on a fake clock:
@@ -58,7 +51,10 @@ async function credits(orgId: string): Promise<number> {
 describe("calling hours and schedule windows at create", () => {
   test("outside the recipient's hours a create is scheduled for the next opening (no job); inside, queued (a job)", async () => {
     const org = await guardedOrg();
-    const night = await a.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+91 98765 40001" } });
+    const night = await a.hook(org.token, {
+      action: "call.create",
+      data: { agent_id: org.agentId, contact_number: "+91 98765 40001" },
+    });
     expect(night.status).toBe(201);
     expect(night.body).toEqual({
       success: true,
@@ -86,13 +82,23 @@ describe("calling hours and schedule windows at create", () => {
       retry: null,
       dial_attempts: [],
       window_decisions: [
-        { at: "2026-11-30T16:00:00.000Z", attempt: 1, decision: "defer", reason: "calling_hours", until: "2026-12-01T02:30:00.000Z" },
+        {
+          at: "2026-11-30T16:00:00.000Z",
+          attempt: 1,
+          decision: "defer",
+          reason: "calling_hours",
+          until: "2026-12-01T02:30:00.000Z",
+        },
       ],
     });
     const events = await b.rest("GET", `/v1/calls/${id}/events`, org.key);
-    expect(events.body).toEqual({ data: [{ from_status: null, to_status: "scheduled", detail: "created", at: expect.any(String) }] });
+    expect(events.body).toEqual({
+      data: [{ from_status: null, to_status: "scheduled", detail: "created", at: expect.any(String) }],
+    });
 
-    const day = await a.rest("POST", "/v1/calls", org.key, { body: { agent_id: org.agentId, contact_number: "+1 212 555 0123" } });
+    const day = await a.rest("POST", "/v1/calls", org.key, {
+      body: { agent_id: org.agentId, contact_number: "+1 212 555 0123" },
+    });
     expect(day.status).toBe(201);
     expect(day.body).toMatchObject({ status: "queued", schedule: { due_at: null, time_zones: ["America/New_York"] } });
     expect(await a.queues.calls.getJob(day.body.id as string)).toBeDefined();
@@ -136,8 +142,16 @@ describe("calling hours and schedule windows at create", () => {
       [{ not_after: "2026-12-01T02:00:00Z" }, 422, "no_calling_window", "data.not_after"],
     ];
     for (const [extra, status, code, field] of bad) {
-      const res = await a.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+919876540002", ...extra } });
-      expect({ extra, status: res.status, code: res.body.error?.code, field: res.body.error?.field }).toEqual({ extra, status, code, field });
+      const res = await a.hook(org.token, {
+        action: "call.create",
+        data: { agent_id: org.agentId, contact_number: "+919876540002", ...extra },
+      });
+      expect({ extra, status: res.status, code: res.body.error?.code, field: res.body.error?.field }).toEqual({
+        extra,
+        status,
+        code,
+        field,
+      });
     }
     expect(await credits(org.orgId)).toBe(99); // only the first call
   });
@@ -157,7 +171,10 @@ describe("calling hours and schedule windows at create", () => {
     });
     // Replica b never read this organisation's policy; replica a had it cached before the change.
     for (const replica of [a, b]) {
-      const res = await replica.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+919876540003" } });
+      const res = await replica.hook(org.token, {
+        action: "call.create",
+        data: { agent_id: org.agentId, contact_number: "+919876540003" },
+      });
       expect(res.body).toMatchObject({ status: "queued" });
     }
     const shown = await b.rest("GET", "/v1/call-policy", org.key);
@@ -170,12 +187,14 @@ describe("calling hours and schedule windows at create", () => {
   test("a policy changed on another replica is applied by the next create there too (the statement re-plans)", async () => {
     const org = await guardedOrg();
     // b caches the policy (guard on) with a create at night: scheduled.
-    expect((await b.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+919876540004" } })).body)
-      .toMatchObject({ status: "scheduled" });
+    expect(
+      (await b.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+919876540004" } })).body,
+    ).toMatchObject({ status: "scheduled" });
     // The guard is turned off through a (b's copy is now stale).
     await a.rest("PATCH", "/v1/call-policy", org.key, { body: { calling_hours_guard: false } });
-    expect((await b.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+919876540005" } })).body)
-      .toMatchObject({ status: "queued" });
+    expect(
+      (await b.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+919876540005" } })).body,
+    ).toMatchObject({ status: "queued" });
   });
 });
 
@@ -185,8 +204,14 @@ describe("do-not-call list", () => {
     const number = "+919876540010";
     const scheduled = await a.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: number } });
     now = Date.parse("2026-11-30T10:00:00Z"); // 15:30 IST
-    const queued = await a.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+91 98765 40010" } });
-    const other = await a.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+919876540011" } });
+    const queued = await a.hook(org.token, {
+      action: "call.create",
+      data: { agent_id: org.agentId, contact_number: "+91 98765 40010" },
+    });
+    const other = await a.hook(org.token, {
+      action: "call.create",
+      data: { agent_id: org.agentId, contact_number: "+919876540011" },
+    });
     expect([scheduled.body.status, queued.body.status, other.body.status]).toEqual(["scheduled", "queued", "queued"]);
     expect(await credits(org.orgId)).toBe(7);
 
@@ -221,13 +246,21 @@ describe("do-not-call list", () => {
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ added: false, canceled_calls: 0 });
     const list = await a.rest("GET", "/v1/opt-outs?limit=10", org.key);
-    expect(list.body).toEqual({ data: [{ number, source: "rest", created_at: added.body.created_at }], has_more: false, next_cursor: null });
+    expect(list.body).toEqual({
+      data: [{ number, source: "rest", created_at: added.body.created_at }],
+      has_more: false,
+      next_cursor: null,
+    });
 
     const removed = await a.rest("DELETE", `/v1/opt-outs/${encodeURIComponent(number)}`, org.key);
     expect(removed.status).toBe(200);
     expect(removed.body).toEqual({ number, removed: true });
-    expect((await a.rest("DELETE", `/v1/opt-outs/${encodeURIComponent(number)}`, org.key)).body.error.code).toBe("opt_out_not_found");
-    expect((await a.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: number } })).status).toBe(201);
+    expect((await a.rest("DELETE", `/v1/opt-outs/${encodeURIComponent(number)}`, org.key)).body.error.code).toBe(
+      "opt_out_not_found",
+    );
+    expect(
+      (await a.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: number } })).status,
+    ).toBe(201);
   });
 
   test("another organisation's list is its own; bad numbers and fields are 400", async () => {
@@ -235,10 +268,14 @@ describe("do-not-call list", () => {
     const two = await guardedOrg();
     await a.rest("POST", "/v1/opt-outs", one.key, { body: { number: "+14155550123" } });
     expect((await a.rest("GET", "/v1/opt-outs", two.key)).body.data).toEqual([]);
-    expect((await a.rest("POST", "/v1/calls", two.key, { body: { agent_id: two.agentId, contact_number: "+14155550123" } })).status).toBe(201);
+    expect(
+      (await a.rest("POST", "/v1/calls", two.key, { body: { agent_id: two.agentId, contact_number: "+14155550123" } })).status,
+    ).toBe(201);
     const bad = await a.rest("POST", "/v1/opt-outs", one.key, { body: { number: "98765 43210" } });
     expect(bad.body.error).toMatchObject({ code: "invalid_contact_number", field: "number" });
-    expect((await a.rest("POST", "/v1/opt-outs", one.key, { body: { phone: "+14155550123" } })).body.error.code).toBe("unknown_field");
+    expect((await a.rest("POST", "/v1/opt-outs", one.key, { body: { phone: "+14155550123" } })).body.error.code).toBe(
+      "unknown_field",
+    );
     expect((await a.rest("GET", "/v1/opt-outs?page=2", one.key)).body.error.code).toBe("unknown_parameter");
   });
 });
@@ -247,7 +284,10 @@ describe("dedupe window", () => {
   test("a second create for the same number within the window is 409 naming the first call; after it, allowed", async () => {
     const org = await guardedOrg();
     await a.rest("PATCH", "/v1/call-policy", org.key, { body: { dedupe_window_minutes: 10, calling_hours_guard: false } });
-    const first = await a.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+14155550200" } });
+    const first = await a.hook(org.token, {
+      action: "call.create",
+      data: { agent_id: org.agentId, contact_number: "+14155550200" },
+    });
     expect(first.status).toBe(201);
     for (const res of [
       await b.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+1 (415) 555-0200" } }),
@@ -258,14 +298,22 @@ describe("dedupe window", () => {
     }
     expect(await credits(org.orgId)).toBe(99);
     // The window is on the database's clock (created_at's): the first call is now 11 minutes old.
-    await suite.db.pool.query("UPDATE calls SET created_at = created_at - interval '11 minutes' WHERE id = $1", [first.body.call_id]);
-    expect((await a.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+14155550200" } })).status).toBe(201);
+    await suite.db.pool.query("UPDATE calls SET created_at = created_at - interval '11 minutes' WHERE id = $1", [
+      first.body.call_id,
+    ]);
+    expect(
+      (await a.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+14155550200" } }))
+        .status,
+    ).toBe(201);
   });
 
   test("a canceled call does not count; concurrent creates in one batch: one call", async () => {
     const org = await guardedOrg();
     await a.rest("PATCH", "/v1/call-policy", org.key, { body: { dedupe_window_minutes: 60, calling_hours_guard: false } });
-    const first = await a.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+14155550300" } });
+    const first = await a.hook(org.token, {
+      action: "call.create",
+      data: { agent_id: org.agentId, contact_number: "+14155550300" },
+    });
     expect((await a.hook(org.token, { action: "call.cancel", data: { call_id: first.body.call_id } })).status).toBe(200);
     const results = await Promise.all(
       Array.from({ length: 6 }, () =>
@@ -279,7 +327,9 @@ describe("dedupe window", () => {
 describe("cancel", () => {
   test("a scheduled call can be canceled (credit back); a canceled one then answers 409", async () => {
     const org = await guardedOrg();
-    const created = await a.rest("POST", "/v1/calls", org.key, { body: { agent_id: org.agentId, contact_number: "+919876540020" } });
+    const created = await a.rest("POST", "/v1/calls", org.key, {
+      body: { agent_id: org.agentId, contact_number: "+919876540020" },
+    });
     expect(created.body.status).toBe("scheduled");
     const canceled = await b.rest("POST", `/v1/calls/${created.body.id}/cancel`, org.key);
     expect(canceled.status).toBe(200);
@@ -295,12 +345,30 @@ describe("admin CLI", () => {
   test("org policy set / show and optout add / list / remove, through the same use cases", async () => {
     const org = await guardedOrg();
     now = Date.parse("2026-11-30T10:00:00Z");
-    const queued = await a.hook(org.token, { action: "call.create", data: { agent_id: org.agentId, contact_number: "+919876540030" } });
+    const queued = await a.hook(org.token, {
+      action: "call.create",
+      data: { agent_id: org.agentId, contact_number: "+919876540030" },
+    });
     expect(queued.body.status).toBe("queued");
 
     const set = await admin(suite, [
-      "org", "policy", "set", "--org", org.orgId, "--calling-hours", "09:00-18:00", "--max-concurrent-calls", "2",
-      "--dedupe-window-minutes", "30", "--retry-on", "no_answer,voicemail", "--retry-max-attempts", "3", "--retry-backoff-minutes", "5,30",
+      "org",
+      "policy",
+      "set",
+      "--org",
+      org.orgId,
+      "--calling-hours",
+      "09:00-18:00",
+      "--max-concurrent-calls",
+      "2",
+      "--dedupe-window-minutes",
+      "30",
+      "--retry-on",
+      "no_answer,voicemail",
+      "--retry-max-attempts",
+      "3",
+      "--retry-backoff-minutes",
+      "5,30",
     ]);
     expect(set).toEqual({
       org_id: org.orgId,
@@ -316,7 +384,13 @@ describe("admin CLI", () => {
     expect((await a.rest("GET", "/v1/call-policy", org.key)).body).toEqual(set);
 
     const added = await admin(suite, ["optout", "add", "--org", org.orgId, "--number", "+91 98765 40030"]);
-    expect(added).toMatchObject({ number: "+919876540030", source: "cli", added: true, canceled_calls: 1, canceled_call_ids: [queued.body.call_id] });
+    expect(added).toMatchObject({
+      number: "+919876540030",
+      source: "cli",
+      added: true,
+      canceled_calls: 1,
+      canceled_call_ids: [queued.body.call_id],
+    });
     expect(await admin(suite, ["optout", "list", "--org", org.orgId])).toMatchObject({
       org_id: org.orgId,
       data: [{ number: "+919876540030", source: "cli" }],
@@ -326,6 +400,8 @@ describe("admin CLI", () => {
       number: "+919876540030",
       removed: true,
     });
-    await expect(admin(suite, ["org", "policy", "set", "--org", org.orgId, "--calling-hours", "21:00-08:00"])).rejects.toThrow(/exited 2/);
+    await expect(admin(suite, ["org", "policy", "set", "--org", org.orgId, "--calling-hours", "21:00-08:00"])).rejects.toThrow(
+      /exited 2/,
+    );
   });
 });
