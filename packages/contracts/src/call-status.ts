@@ -10,7 +10,9 @@
  * Call orders (SPEC §9): a call that may not be dialled yet (before not_before, outside calling hours) is
  * `scheduled` until it is due, then `queued`; a queued call re-checked at dial time may go back to
  * `scheduled`; `canceled` works on scheduled calls too; a call that has not connected by not_after ends
- * `expired` (credit refunded).
+ * `expired` (credit refunded). An attempt answered by a machine ends `voicemail` (refunded). An attempt that
+ * ended no_answer, busy or voicemail with a redial due goes back to `scheduled` (ringing → scheduled): the
+ * call's final status is its last attempt's outcome.
  *
  * `failed` is also reachable from ringing and in_progress when a dialer lost the call (killed mid-call,
  * shutdown deadline): every call must end in exactly one terminal state.
@@ -27,6 +29,7 @@ export const CALL_STATUSES = [
   "canceled",
   "scheduled",
   "expired",
+  "voicemail",
 ] as const;
 
 export type CallStatus = (typeof CALL_STATUSES)[number];
@@ -38,6 +41,7 @@ export const TERMINAL_STATUSES: ReadonlySet<CallStatus> = new Set([
   "failed",
   "canceled",
   "expired",
+  "voicemail",
 ]);
 
 /** A call placed (or being placed) at the provider and not ended: its progress comes as provider events. */
@@ -47,7 +51,7 @@ const TRANSITIONS: Readonly<Record<CallStatus, readonly CallStatus[]>> = {
   scheduled: ["queued", "canceled", "expired"],
   queued: ["dialing", "canceled", "scheduled", "expired"],
   dialing: ["ringing", "failed"],
-  ringing: ["in_progress", "no_answer", "busy", "failed"],
+  ringing: ["in_progress", "no_answer", "busy", "failed", "voicemail", "scheduled"],
   in_progress: ["completed", "failed"],
   completed: [],
   no_answer: [],
@@ -55,6 +59,7 @@ const TRANSITIONS: Readonly<Record<CallStatus, readonly CallStatus[]>> = {
   failed: [],
   canceled: [],
   expired: [],
+  voicemail: [],
 };
 
 export function canTransition(from: CallStatus, to: CallStatus): boolean {
@@ -112,5 +117,6 @@ export const STATUS_TIMESTAMP_COLUMN: Readonly<Partial<Record<CallStatus, string
   failed: "ended_at",
   canceled: "ended_at",
   expired: "ended_at",
+  voicemail: "ended_at",
   queued: "queued_at",
 };

@@ -4,7 +4,7 @@ import type { CallStatus } from "./call-status";
  * What a telephony provider reports about a placed call (SPEC §8), in our words. Each kind names the
  * status the call is in once it happened; applying it is idempotent (see forwardPath).
  */
-export const PROVIDER_EVENT_KINDS = ["ringing", "answered", "completed", "busy", "no_answer", "failed"] as const;
+export const PROVIDER_EVENT_KINDS = ["ringing", "answered", "completed", "busy", "no_answer", "failed", "voicemail"] as const;
 
 export type ProviderEventKind = (typeof PROVIDER_EVENT_KINDS)[number];
 
@@ -15,6 +15,8 @@ const STATUS_OF: Readonly<Record<ProviderEventKind, CallStatus>> = {
   busy: "busy",
   no_answer: "no_answer",
   failed: "failed",
+  /** Answered by a machine (SPEC §9). */
+  voicemail: "voicemail",
 };
 
 export function isProviderEventKind(value: unknown): value is ProviderEventKind {

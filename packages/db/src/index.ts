@@ -59,6 +59,7 @@ export {
   type OrgPolicyRecord,
 } from "./orders/org-policy";
 export { addOptOut, isOptedOut, listOptOuts, removeOptOut, type OptOutRecord } from "./orders/opt-outs";
+export { promoteDueCalls } from "./orders/due-calls";
 export { mayHaveCommitted, settleFailedWrite, StatementNotSentError } from "./calls/commit-outcome";
 export {
   eraseCall,

@@ -1,4 +1,11 @@
-import { CALL_STATUSES, type CallStatus, canTransition, refundsCredits, STATUS_TIMESTAMP_COLUMN } from "@inbound/contracts";
+import {
+  CALL_STATUSES,
+  type CallStatus,
+  canTransition,
+  LIVE_STATUSES,
+  refundsCredits,
+  STATUS_TIMESTAMP_COLUMN,
+} from "@inbound/contracts";
 import { EVENTS_SO_FAR, outboxCtes } from "../webhooks/outbox-sql";
 import { runSql, type SqlClient } from "./run-sql";
 
@@ -25,6 +32,8 @@ export interface TransitionRequest {
   dueAt?: Date;
   /** A calling-window decision to append to the call's window_decisions (PII-free JSON). */
   decision?: Record<string, unknown>;
+  /** Leaving a live status: the outcome recorded on the attempt's row (default: the status moved to). */
+  attemptOutcome?: string;
 }
 
 export interface EngagementRecord {
@@ -49,6 +58,8 @@ export type TransitionResult =
   /** current is null when the call does not exist for this organisation, or was deleted. */
   | { moved: false; current: CallStatus | null };
 
+const LIVE_LIST = [...LIVE_STATUSES].map((s) => `'${s}'::call_status`).join(", ");
+
 /** Each stage's timestamp column, set when one of its statuses is entered (from the state machine's table). */
 const STAMPS = [...new Set(Object.values(STATUS_TIMESTAMP_COLUMN))].map((column) => {
   const statuses = CALL_STATUSES.filter((s) => STATUS_TIMESTAMP_COLUMN[s] === column);
@@ -69,12 +80,12 @@ const STAMPS = [...new Set(Object.values(STATUS_TIMESTAMP_COLUMN))].map((column)
 export const TRANSITIONS_WITH = transitionsWith(`SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
       ord int, call_id text, org_id text, from_status call_status, to_status call_status, end_reason text,
       provider_call_id text, owner_dialer_id text, inc int, refund boolean, detail text, engagement boolean, transcript text,
-      recording jsonb, duration_seconds int, due_at timestamptz, decision jsonb)`);
+      recording jsonb, duration_seconds int, due_at timestamptz, decision jsonb, attempt_outcome text)`);
 
 /**
  * TRANSITIONS_WITH over another `input`: a SELECT giving the same columns (ord, call_id, org_id, from_status,
  * to_status, end_reason, provider_call_id, owner_dialer_id, inc, refund, detail, engagement, transcript,
- * recording, duration_seconds, due_at, decision), e.g. every pending call to a number (an opt-out's cancel, one statement).
+ * recording, duration_seconds, due_at, decision, attempt_outcome), e.g. every pending call to a number (an opt-out's cancel, one statement).
  */
 export function transitionsWith(inputSelect: string): string {
   return `WITH input AS (
@@ -95,6 +106,19 @@ export function transitionsWith(inputSelect: string): string {
     WHERE c.id = i.call_id AND (i.org_id IS NULL OR c.org_id = i.org_id)
       AND c.status = i.from_status AND c.deleted_at IS NULL
     RETURNING i.ord, c.id, c.org_id, c.attempts, c.credits_reserved, c.request_id
+  ), attempt_started AS (
+    -- Each dial attempt is a row of its own (SPEC §9): opened by the move that counts it...
+    INSERT INTO call_attempts (call_id, attempt)
+    SELECT m.id, m.attempts FROM moved m JOIN input i ON i.ord = m.ord WHERE i.inc > 0
+    ON CONFLICT (call_id, attempt) DO NOTHING
+    RETURNING call_id
+  ), attempt_ended AS (
+    -- ...and closed, with its outcome, by the move that leaves the live statuses.
+    UPDATE call_attempts ca SET outcome = COALESCE(i.attempt_outcome, i.to_status::text), ended_at = now()
+    FROM moved m JOIN input i ON i.ord = m.ord
+    WHERE ca.call_id = m.id AND ca.attempt = m.attempts AND ca.ended_at IS NULL
+      AND i.from_status IN (${LIVE_LIST}) AND i.to_status NOT IN (${LIVE_LIST})
+    RETURNING ca.call_id
   ), refund AS (
     UPDATE organizations o SET credits = o.credits + r.amount
     FROM (
@@ -148,6 +172,7 @@ export function transitionInputs(requests: readonly TransitionRequest[]): string
         duration_seconds: engagement ? Math.max(0, Math.round(engagement.durationSeconds)) : null,
         due_at: request.dueAt?.toISOString() ?? null,
         decision: request.decision ?? null,
+        attempt_outcome: request.attemptOutcome ?? null,
       };
     }),
   );
