@@ -60,6 +60,7 @@ export {
 } from "./orders/org-policy";
 export { addOptOut, isOptedOut, listOptOuts, removeOptOut, type OptOutRecord } from "./orders/opt-outs";
 export { promoteDueCalls } from "./orders/due-calls";
+export { unparkCalls } from "./orders/capacity";
 export { mayHaveCommitted, settleFailedWrite, StatementNotSentError } from "./calls/commit-outcome";
 export {
   eraseCall,

@@ -29,6 +29,8 @@ export async function createOrganization(
     dailyQuota: number;
     /** SPEC §9: on for every new organisation unless said otherwise (the demo's, test fixtures at any hour). */
     callingHoursGuard?: boolean;
+    /** SPEC §9 default 10; fixtures of load and fleet tests raise it. */
+    maxConcurrentCalls?: number;
   },
 ): Promise<{ org_id: string; webhook_token: string }> {
   const orgId = newId("org");
@@ -40,6 +42,7 @@ export async function createOrganization(
       credits: input.credits,
       dailyQuota: input.dailyQuota,
       ...(input.callingHoursGuard === false ? { callingHoursGuard: false, callingHoursGuardChangedAt: new Date() } : {}),
+      ...(input.maxConcurrentCalls === undefined ? {} : { maxConcurrentCalls: input.maxConcurrentCalls }),
       tokens: { create: { id: newId("tok"), tokenHash: token.tokenHash, displayPrefix: token.displayPrefix } },
     },
   });

@@ -10,7 +10,7 @@ let agentId: string;
 
 beforeAll(async () => {
   suite = await createSuiteEnv();
-  orgId = (await createOrganization(suite.db.prisma, { name: "T", credits: 10, dailyQuota: 100 })).org_id;
+  orgId = (await createOrganization(suite.db.prisma, { name: "T", credits: 10, dailyQuota: 100, maxConcurrentCalls: 100_000 })).org_id;
   agentId = (await createAgent(suite.db.prisma, { orgId, name: "A" })).agent_id;
 });
 afterAll(() => suite.close());

@@ -90,6 +90,33 @@ export const TRANSITIONS_WITH = transitionsWith(`SELECT * FROM jsonb_to_recordse
 export function transitionsWith(inputSelect: string): string {
   return `WITH input AS (
     ${inputSelect}
+  ), claim_rows AS (
+    -- Claims (queued → dialing) take a slot of the organisation's max_concurrent_calls (SPEC §9). Locks are
+    -- taken as every other move takes them, the call's row first and then its organisation's (a cancel racing
+    -- a claim cannot deadlock with it), each kind in id order.
+    SELECT i.ord, c.id, c.org_id, c.queued_at
+    FROM input i JOIN calls c ON c.id = i.call_id AND c.status = 'queued'::call_status AND c.deleted_at IS NULL
+    WHERE i.from_status = 'queued'::call_status AND i.to_status = 'dialing'::call_status
+    ORDER BY c.id
+    FOR UPDATE OF c
+  ), claims AS (
+    -- Of an organisation's calls claimed here, only as many as it has room for go ahead, oldest queued first
+    -- (FOR UPDATE below reads the latest live_calls).
+    SELECT k.ord, k.org_id, row_number() OVER (PARTITION BY k.org_id ORDER BY k.queued_at, k.id) AS rank FROM claim_rows k
+  ), claim_orgs AS (
+    SELECT o.id, o.max_concurrent_calls - o.live_calls AS room FROM organizations o
+    WHERE o.id IN (SELECT org_id FROM claims)
+    ORDER BY o.id
+    FOR UPDATE OF o
+  ), granted AS (
+    SELECT k.ord FROM claims k JOIN claim_orgs o ON o.id = k.org_id WHERE k.rank <= o.room
+  ), parked AS (
+    -- A claim over the cap parks its call: it stays queued, without a job, until a slot frees (unparkCalls).
+    UPDATE calls c SET parked_at = now()
+    FROM claims k JOIN input i ON i.ord = k.ord
+    WHERE c.id = i.call_id AND k.ord NOT IN (SELECT ord FROM granted)
+      AND c.status = 'queued'::call_status AND c.parked_at IS NULL AND c.deleted_at IS NULL
+    RETURNING c.id
   ), moved AS (
     UPDATE calls c SET
       status = i.to_status,
@@ -100,11 +127,13 @@ export function transitionsWith(inputSelect: string): string {
       owner_dialer_id = COALESCE(i.owner_dialer_id, c.owner_dialer_id),
       retry_pending_at = NULL,
       due_at = CASE WHEN i.to_status = 'scheduled' THEN i.due_at END,
+      parked_at = NULL,
       window_decisions = CASE WHEN i.decision IS NULL THEN c.window_decisions ELSE c.window_decisions || jsonb_build_array(i.decision) END,
       updated_at = now()
     FROM input i
     WHERE c.id = i.call_id AND (i.org_id IS NULL OR c.org_id = i.org_id)
       AND c.status = i.from_status AND c.deleted_at IS NULL
+      AND (i.from_status <> 'queued'::call_status OR i.to_status <> 'dialing'::call_status OR i.ord IN (SELECT ord FROM granted))
     RETURNING i.ord, c.id, c.org_id, c.attempts, c.credits_reserved, c.request_id
   ), attempt_started AS (
     -- Each dial attempt is a row of its own (SPEC §9): opened by the move that counts it...
@@ -119,13 +148,22 @@ export function transitionsWith(inputSelect: string): string {
     WHERE ca.call_id = m.id AND ca.attempt = m.attempts AND ca.ended_at IS NULL
       AND i.from_status IN (${LIVE_LIST}) AND i.to_status NOT IN (${LIVE_LIST})
     RETURNING ca.call_id
+  ), org_locks AS (
+    -- The organisations this statement updates, locked in id order before any is updated (no deadlock
+    -- between two statements ending calls of the same organisations in another order).
+    SELECT o.id FROM organizations o WHERE o.id IN (SELECT org_id FROM moved) ORDER BY o.id FOR UPDATE OF o
   ), refund AS (
-    UPDATE organizations o SET credits = o.credits + r.amount
+    -- ONE update of each organisation row: its refunds, and its live calls (entering a live status takes a
+    -- slot, leaving them gives it back). Two updates of one row in one statement would lose one of them.
+    UPDATE organizations o SET credits = o.credits + r.amount, live_calls = GREATEST(0, o.live_calls + r.live)
     FROM (
-      SELECT m.org_id, sum(m.credits_reserved) AS amount FROM moved m JOIN input i ON i.ord = m.ord
-      WHERE i.refund GROUP BY m.org_id
+      SELECT m.org_id, COALESCE(sum(m.credits_reserved) FILTER (WHERE i.refund), 0) AS amount,
+        (count(*) FILTER (WHERE i.to_status IN (${LIVE_LIST}) AND i.from_status NOT IN (${LIVE_LIST}))
+          - count(*) FILTER (WHERE i.from_status IN (${LIVE_LIST}) AND i.to_status NOT IN (${LIVE_LIST})))::int AS live
+      FROM moved m JOIN input i ON i.ord = m.ord
+      GROUP BY m.org_id
     ) r
-    WHERE o.id = r.org_id
+    WHERE o.id = r.org_id AND (r.amount <> 0 OR r.live <> 0) AND EXISTS (SELECT 1 FROM org_locks)
     RETURNING o.id
   ), event AS (
     INSERT INTO call_events (call_id, from_status, to_status, detail)

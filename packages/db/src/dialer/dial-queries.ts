@@ -96,8 +96,12 @@ export async function loadDialableCall(
 export type ClaimResult =
   /** queued → dialing happened (attempt counted, event logged): this caller dials `call`. */
   | { claimed: true; call: DialableCall; moved: MovedCall }
-  /** Not queued (as `call` shows), or a concurrent statement won the claim (`call.status` still `queued`). */
-  | { claimed: false; call: DialableCall | null };
+  /**
+   * Not queued (as `call` shows), or a concurrent statement won the claim (`call.status` still `queued`), or
+   * (waitingForSlot) the organisation is at its max_concurrent_calls: the call is parked, queued without a
+   * job, until a slot frees (unparkCalls).
+   */
+  | { claimed: false; call: DialableCall | null; waitingForSlot?: boolean };
 
 export interface ClaimRequest {
   callId: string;
@@ -128,7 +132,7 @@ export async function claimQueuedCalls(client: SqlClient, jobs: readonly ClaimRe
   const requests = jobs.map(claimTransition);
   // The read sees the snapshot from before the update: status, attempts and retry come from `moved`
   // when the claim happened; the contact data does not change in a transition.
-  const rows = await runSql<DialableRow & { ord: number; moved: MovedRow | null }>(
+  const rows = await runSql<DialableRow & { ord: number; moved: MovedRow | null; waiting_for_slot: boolean }>(
     client,
     "dialer_claim_calls",
     `${TRANSITIONS_WITH}
@@ -137,7 +141,9 @@ export async function claimQueuedCalls(client: SqlClient, jobs: readonly ClaimRe
       GREATEST(0, CEIL(EXTRACT(EPOCH FROM (c.retry_pending_at - now())) * 1000))::int AS retry_due_in_ms,
       EXTRACT(EPOCH FROM (now() - c.answered_at))::float8 AS seconds_since_answered,
       EXTRACT(EPOCH FROM (now() - c.dialing_at))::float8 AS seconds_since_dialing,
-      (SELECT row_to_json(m) FROM moved m WHERE m.ord = i.ord) AS moved
+      (SELECT row_to_json(m) FROM moved m WHERE m.ord = i.ord) AS moved,
+      (c.status = 'queued'::call_status AND i.ord NOT IN (SELECT ord FROM granted)
+        AND i.ord IN (SELECT ord FROM claims)) AS waiting_for_slot
     FROM input i
     JOIN calls c ON c.id = i.call_id AND c.org_id = i.org_id AND c.deleted_at IS NULL
     JOIN agents a ON a.id = c.agent_id`,
@@ -148,7 +154,7 @@ export async function claimQueuedCalls(client: SqlClient, jobs: readonly ClaimRe
     const row = byOrd.get(ord);
     if (!row) return { claimed: false, call: null };
     const call = dialable(row);
-    if (!row.moved) return { claimed: false, call };
+    if (!row.moved) return { claimed: false, call, ...(row.waiting_for_slot ? { waitingForSlot: true } : {}) };
     const moved = movedCall(row.moved, request);
     return {
       claimed: true,

@@ -22,7 +22,7 @@ export async function findQueuedCalls(
     client,
     "reconcile_find_queued",
     `SELECT id, org_id, request_id, queued_at FROM calls
-    WHERE status = 'queued'::call_status AND deleted_at IS NULL
+    WHERE status = 'queued'::call_status AND deleted_at IS NULL AND parked_at IS NULL
       AND queued_at < now() - make_interval(secs => $1::float8)
       AND (queued_at, id) > ($2::timestamptz, $3::text)
     ORDER BY queued_at, id

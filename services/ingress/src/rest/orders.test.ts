@@ -164,7 +164,7 @@ describe("calling hours and schedule windows at create", () => {
       org_id: org.orgId,
       calling_hours_guard: false,
       calling_hours_guard_changed_at: expect.stringMatching(/Z$/),
-      max_concurrent_calls: 10,
+      max_concurrent_calls: 1000,
       concurrent_calls_in_use: 0,
       dedupe_window_minutes: 0,
       default_retry: null,

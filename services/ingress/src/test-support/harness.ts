@@ -215,17 +215,19 @@ export async function createTestApiKey(db: Database, orgId: string, name = "test
 
 /**
  * A test organisation. Its calling-hours guard is OFF unless asked for (`callingHoursGuard: true`): tests that
- * are not about calling hours must not depend on the hour they run at.
+ * are not about calling hours must not depend on the hour they run at. Its max_concurrent_calls is 1,000
+ * (not the default 10) unless given: only the concurrency tests are about the cap.
  */
 export async function createTestOrg(
   db: Database,
-  input: { credits?: number; dailyQuota?: number; callingHoursGuard?: boolean } = {},
+  input: { credits?: number; dailyQuota?: number; callingHoursGuard?: boolean; maxConcurrentCalls?: number } = {},
 ): Promise<TestOrg> {
   const org = await createOrganization(db.prisma, {
     name: "Acme",
     credits: input.credits ?? 100,
     dailyQuota: input.dailyQuota ?? 10_000,
     callingHoursGuard: input.callingHoursGuard ?? false,
+    maxConcurrentCalls: input.maxConcurrentCalls ?? 1000,
   });
   const agent = await createAgent(db.prisma, { orgId: org.org_id, name: "Sales agent" });
   return { orgId: org.org_id, token: org.webhook_token, agentId: agent.agent_id };

@@ -1,0 +1,91 @@
+import { newId } from "@inbound/contracts";
+import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
+import { createAgent, createOrganization } from "../admin/organizations";
+import { createQueuedCall } from "../calls/create-call";
+import { transitionCall } from "../calls/transition-call";
+import { claimQueuedCalls } from "../dialer/dial-queries";
+import { unparkCalls } from "./capacity";
+
+let suite: SuiteEnv;
+
+beforeAll(async () => {
+  suite = await createSuiteEnv();
+});
+afterAll(() => suite.close());
+
+async function org(maxConcurrentCalls: number) {
+  const orgId = (await createOrganization(suite.db.prisma, { name: "T", credits: 100, dailyQuota: 100, maxConcurrentCalls }))
+    .org_id;
+  const agentId = (await createAgent(suite.db.prisma, { orgId, name: "A" })).agent_id;
+  const calls: string[] = [];
+  const create = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const callId = newId("call");
+      await createQueuedCall(suite.db.pool, { callId, orgId, agentId, contactNumber: "+14155552671", cost: 1 });
+      calls.push(callId);
+    }
+    return calls;
+  };
+  return { orgId, create };
+}
+
+const live = async (orgId: string) => (await suite.db.prisma.organization.findUniqueOrThrow({ where: { id: orgId } })).liveCalls;
+
+test("a cap of 2: of 5 claims in one statement the 2 oldest go ahead, 3 park; a slot freed unparks the oldest parked", async () => {
+  const { orgId, create } = await org(2);
+  const calls = await create(5);
+  const claims = await claimQueuedCalls(
+    suite.db.pool,
+    calls.map((callId) => ({ callId, orgId })),
+  );
+  expect(claims.map((c) => (c.claimed ? "claimed" : c.waitingForSlot ? "waiting" : "other"))).toEqual([
+    "claimed",
+    "claimed",
+    "waiting",
+    "waiting",
+    "waiting",
+  ]);
+  expect(await live(orgId)).toBe(2);
+  // No room: nothing to unpark; a claim of a parked call parks it again.
+  expect(await unparkCalls(suite.db.pool, { limit: 100 })).toEqual([]);
+  expect((await claimQueuedCalls(suite.db.pool, [{ callId: calls[2] as string, orgId }]))[0]).toMatchObject({
+    claimed: false,
+    waitingForSlot: true,
+  });
+  // One call ends: its slot comes back, and the oldest parked call (not a newer one) is handed out.
+  await transitionCall(suite.db.pool, { callId: calls[0] as string, from: "dialing", to: "failed" });
+  expect(await live(orgId)).toBe(1);
+  expect(await unparkCalls(suite.db.pool, { limit: 100 })).toEqual([{ id: calls[2], orgId }]);
+  // The unparked call waits for its dialer: no second slot is handed out meanwhile.
+  expect(await unparkCalls(suite.db.pool, { limit: 100 })).toEqual([]);
+  expect((await claimQueuedCalls(suite.db.pool, [{ callId: calls[2] as string, orgId }]))[0]).toMatchObject({ claimed: true });
+  expect(await live(orgId)).toBe(2);
+  // The live count follows every move in and out of the live statuses.
+  await transitionCall(suite.db.pool, { callId: calls[1] as string, from: "dialing", to: "ringing" });
+  expect(await live(orgId)).toBe(2);
+  await transitionCall(suite.db.pool, { callId: calls[1] as string, from: "ringing", to: "no_answer" });
+  await transitionCall(suite.db.pool, { callId: calls[2] as string, from: "dialing", to: "failed" });
+  expect(await live(orgId)).toBe(0);
+  expect((await unparkCalls(suite.db.pool, { limit: 100 })).map((c) => c.id)).toEqual([calls[3], calls[4]]);
+});
+
+test("concurrent claims of one organisation from many statements never exceed its cap", async () => {
+  const { orgId, create } = await org(3);
+  const calls = await create(20);
+  const results = await Promise.all(calls.map((callId) => claimQueuedCalls(suite.db.pool, [{ callId, orgId }])));
+  expect(results.filter(([r]) => r?.claimed).length).toBe(3);
+  expect(await live(orgId)).toBe(3);
+});
+
+test("organisations do not share slots", async () => {
+  const one = await org(1);
+  const two = await org(1);
+  const [a1, a2] = await one.create(2);
+  const [b1] = await two.create(1);
+  const claims = await claimQueuedCalls(suite.db.pool, [
+    { callId: a1 as string, orgId: one.orgId },
+    { callId: a2 as string, orgId: one.orgId },
+    { callId: b1 as string, orgId: two.orgId },
+  ]);
+  expect(claims.map((c) => c.claimed)).toEqual([true, false, true]);
+});
