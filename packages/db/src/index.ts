@@ -61,6 +61,7 @@ export {
 export { addOptOut, isOptedOut, listOptOuts, removeOptOut, type OptOutRecord } from "./orders/opt-outs";
 export { promoteDueCalls } from "./orders/due-calls";
 export { unparkCalls } from "./orders/capacity";
+export { loadRedialContext, type RedialContext } from "./orders/redial";
 export { mayHaveCommitted, settleFailedWrite, StatementNotSentError } from "./calls/commit-outcome";
 export {
   eraseCall,
@@ -94,6 +95,7 @@ export {
   type ClaimRequest,
   type ClaimResult,
   type DialableCall,
+  type DialOrder,
 } from "./dialer/dial-queries";
 export {
   findIdleLiveCalls,

@@ -34,6 +34,12 @@ export interface TransitionRequest {
   decision?: Record<string, unknown>;
   /** Leaving a live status: the outcome recorded on the attempt's row (default: the status moved to). */
   attemptOutcome?: string;
+  /**
+   * A claim (queued → dialing) that goes ahead only for a call with no call-order rule to check at dial time
+   * (no not_before, not_after or calling hours) and not opted out; any other is left queued for the caller to
+   * judge (@inbound/orders' decideDial) and claim again ungated.
+   */
+  gated?: boolean;
 }
 
 export interface EngagementRecord {
@@ -80,12 +86,12 @@ const STAMPS = [...new Set(Object.values(STATUS_TIMESTAMP_COLUMN))].map((column)
 export const TRANSITIONS_WITH = transitionsWith(`SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
       ord int, call_id text, org_id text, from_status call_status, to_status call_status, end_reason text,
       provider_call_id text, owner_dialer_id text, inc int, refund boolean, detail text, engagement boolean, transcript text,
-      recording jsonb, duration_seconds int, due_at timestamptz, decision jsonb, attempt_outcome text)`);
+      recording jsonb, duration_seconds int, due_at timestamptz, decision jsonb, attempt_outcome text, gated boolean)`);
 
 /**
  * TRANSITIONS_WITH over another `input`: a SELECT giving the same columns (ord, call_id, org_id, from_status,
  * to_status, end_reason, provider_call_id, owner_dialer_id, inc, refund, detail, engagement, transcript,
- * recording, duration_seconds, due_at, decision, attempt_outcome), e.g. every pending call to a number (an opt-out's cancel, one statement).
+ * recording, duration_seconds, due_at, decision, attempt_outcome, gated), e.g. every pending call to a number (an opt-out's cancel, one statement).
  */
 export function transitionsWith(inputSelect: string): string {
   return `WITH input AS (
@@ -97,6 +103,8 @@ export function transitionsWith(inputSelect: string): string {
     SELECT i.ord, c.id, c.org_id, c.queued_at
     FROM input i JOIN calls c ON c.id = i.call_id AND c.status = 'queued'::call_status AND c.deleted_at IS NULL
     WHERE i.from_status = 'queued'::call_status AND i.to_status = 'dialing'::call_status
+      AND (i.gated IS NOT TRUE OR (c.not_before IS NULL AND c.not_after IS NULL AND c.window_start IS NULL
+        AND NOT EXISTS (SELECT 1 FROM opt_outs oo WHERE oo.org_id = c.org_id AND oo.number = c.contact_number)))
     ORDER BY c.id
     FOR UPDATE OF c
   ), claims AS (
@@ -211,6 +219,7 @@ export function transitionInputs(requests: readonly TransitionRequest[]): string
         due_at: request.dueAt?.toISOString() ?? null,
         decision: request.decision ?? null,
         attempt_outcome: request.attemptOutcome ?? null,
+        gated: request.gated ?? false,
       };
     }),
   );

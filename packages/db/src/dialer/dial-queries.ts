@@ -30,6 +30,19 @@ export interface DialableCall {
   secondsSinceAnswered: number | null;
   /** Seconds since the call was first dialled (null before): against the longest a call may last (CALL_MAX_DURATION_MS). */
   secondsSinceDialing: number | null;
+  /** The call order's rules, re-checked right before each dial attempt (SPEC §9). */
+  order: DialOrder;
+}
+
+export interface DialOrder {
+  notBefore: Date | null;
+  notAfter: Date | null;
+  /** Local minutes [start, end); null = any hour. */
+  windowStart: number | null;
+  windowEnd: number | null;
+  timeZones: string[];
+  /** The number is on the organisation's do-not-call list now. */
+  optedOut: boolean;
 }
 
 interface DialableRow {
@@ -48,10 +61,17 @@ interface DialableRow {
   request_id: string | null;
   seconds_since_answered: number | null;
   seconds_since_dialing: number | null;
+  not_before: Date | null;
+  not_after: Date | null;
+  window_start: number | null;
+  window_end: number | null;
+  time_zones: string[];
+  opted_out: boolean;
 }
 
 const DIALABLE_COLUMNS = `c.id, c.org_id, c.agent_id, a.name AS agent_name, c.contact_number, c.contact_name,
-  c.additional_info, c.provider_call_id, c.request_id`;
+  c.additional_info, c.provider_call_id, c.request_id, c.not_before, c.not_after, c.window_start, c.window_end,
+  c.time_zones, EXISTS (SELECT 1 FROM opt_outs oo WHERE oo.org_id = c.org_id AND oo.number = c.contact_number) AS opted_out`;
 
 function dialable(row: DialableRow): DialableCall {
   return {
@@ -70,6 +90,14 @@ function dialable(row: DialableRow): DialableCall {
     requestId: row.request_id,
     secondsSinceAnswered: row.seconds_since_answered,
     secondsSinceDialing: row.seconds_since_dialing,
+    order: {
+      notBefore: row.not_before,
+      notAfter: row.not_after,
+      windowStart: row.window_start,
+      windowEnd: row.window_end,
+      timeZones: row.time_zones,
+      optedOut: row.opted_out,
+    },
   };
 }
 
@@ -101,7 +129,7 @@ export type ClaimResult =
    * (waitingForSlot) the organisation is at its max_concurrent_calls: the call is parked, queued without a
    * job, until a slot frees (unparkCalls).
    */
-  | { claimed: false; call: DialableCall | null; waitingForSlot?: boolean };
+  | { claimed: false; call: DialableCall | null; waitingForSlot?: boolean; needsCheck?: boolean };
 
 export interface ClaimRequest {
   callId: string;
@@ -110,6 +138,11 @@ export interface ClaimRequest {
   detail?: string;
   /** The claiming dialer process: it becomes the call's owner in the same statement (see dialer-liveness.ts). */
   dialerId?: string;
+  /**
+   * Claim only a call with no call-order rule to check (see TransitionRequest.gated); one with rules comes
+   * back unclaimed with needsCheck, for the caller to decide (decideDial) and claim again with gated false.
+   */
+  gated?: boolean;
 }
 
 const claimTransition = (job: ClaimRequest): TransitionRequest => ({
@@ -120,6 +153,7 @@ const claimTransition = (job: ClaimRequest): TransitionRequest => ({
   incrementAttempts: true,
   detail: job.detail,
   ownerDialerId: job.dialerId,
+  gated: job.gated,
 });
 
 /**
@@ -132,7 +166,7 @@ export async function claimQueuedCalls(client: SqlClient, jobs: readonly ClaimRe
   const requests = jobs.map(claimTransition);
   // The read sees the snapshot from before the update: status, attempts and retry come from `moved`
   // when the claim happened; the contact data does not change in a transition.
-  const rows = await runSql<DialableRow & { ord: number; moved: MovedRow | null; waiting_for_slot: boolean }>(
+  const rows = await runSql<DialableRow & { ord: number; moved: MovedRow | null; waiting_for_slot: boolean; needs_check: boolean }>(
     client,
     "dialer_claim_calls",
     `${TRANSITIONS_WITH}
@@ -143,7 +177,8 @@ export async function claimQueuedCalls(client: SqlClient, jobs: readonly ClaimRe
       EXTRACT(EPOCH FROM (now() - c.dialing_at))::float8 AS seconds_since_dialing,
       (SELECT row_to_json(m) FROM moved m WHERE m.ord = i.ord) AS moved,
       (c.status = 'queued'::call_status AND i.ord NOT IN (SELECT ord FROM granted)
-        AND i.ord IN (SELECT ord FROM claims)) AS waiting_for_slot
+        AND i.ord IN (SELECT ord FROM claims)) AS waiting_for_slot,
+      (c.status = 'queued'::call_status AND i.gated AND i.ord NOT IN (SELECT ord FROM claims)) AS needs_check
     FROM input i
     JOIN calls c ON c.id = i.call_id AND c.org_id = i.org_id AND c.deleted_at IS NULL
     JOIN agents a ON a.id = c.agent_id`,
@@ -154,7 +189,14 @@ export async function claimQueuedCalls(client: SqlClient, jobs: readonly ClaimRe
     const row = byOrd.get(ord);
     if (!row) return { claimed: false, call: null };
     const call = dialable(row);
-    if (!row.moved) return { claimed: false, call, ...(row.waiting_for_slot ? { waitingForSlot: true } : {}) };
+    if (!row.moved) {
+      return {
+        claimed: false,
+        call,
+        ...(row.waiting_for_slot ? { waitingForSlot: true } : {}),
+        ...(row.needs_check ? { needsCheck: true } : {}),
+      };
+    }
     const moved = movedCall(row.moved, request);
     return {
       claimed: true,

@@ -89,3 +89,25 @@ test("organisations do not share slots", async () => {
   ]);
   expect(claims.map((c) => c.claimed)).toEqual([true, false, true]);
 });
+
+test("a gated claim goes ahead only for a call without order rules to check and not opted out", async () => {
+  const { orgId, create } = await org(10);
+  const [plain, windowed, listed] = await create(3);
+  await suite.db.pool.query("UPDATE calls SET window_start = 480, window_end = 1260 WHERE id = $1", [windowed]);
+  await suite.db.pool.query("UPDATE calls SET contact_number = '+14155550999' WHERE id = $1", [listed]);
+  await suite.db.pool.query("INSERT INTO opt_outs (org_id, number, source) VALUES ($1, '+14155550999', 'cli')", [orgId]);
+  const claims = await claimQueuedCalls(
+    suite.db.pool,
+    [plain, windowed, listed].map((callId) => ({ callId: callId as string, orgId, gated: true })),
+  );
+  expect(claims.map((c) => [c.claimed, "needsCheck" in c && c.needsCheck === true])).toEqual([
+    [true, false],
+    [false, true],
+    [false, true],
+  ]);
+  expect(claims[1]?.call?.order).toMatchObject({ windowStart: 480, windowEnd: 1260, optedOut: false });
+  expect(claims[2]?.call?.order).toMatchObject({ optedOut: true });
+  // Judged by the caller, claimed ungated.
+  expect((await claimQueuedCalls(suite.db.pool, [{ callId: windowed as string, orgId }]))[0]?.claimed).toBe(true);
+  expect(await live(orgId)).toBe(2);
+});

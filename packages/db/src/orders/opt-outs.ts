@@ -26,7 +26,7 @@ export async function addOptOut(
         c.status AS from_status, 'canceled'::call_status AS to_status, NULL::text AS end_reason, NULL::text AS provider_call_id,
         NULL::text AS owner_dialer_id, 0 AS inc, true AS refund, 'opted_out' AS detail, false AS engagement,
         NULL::text AS transcript, NULL::jsonb AS recording, NULL::int AS duration_seconds, NULL::timestamptz AS due_at,
-        NULL::jsonb AS decision, NULL::text AS attempt_outcome
+        NULL::jsonb AS decision, NULL::text AS attempt_outcome, false AS gated
       FROM calls c
       WHERE c.org_id = $1 AND c.contact_number = $2 AND c.status IN ('scheduled', 'queued') AND c.deleted_at IS NULL
         AND EXISTS (SELECT 1 FROM organizations o WHERE o.id = $1)`)}, inserted AS (
