@@ -48,3 +48,5 @@ export {
 } from "./use-cases/opt-outs";
 export { type PolicyInput, setOrgPolicy, showOrgPolicy } from "./use-cases/org-policy";
 export { presentOrder, type StoredOrder } from "./present-order";
+export { type AttemptEndPlan, type DialJudgement, judgeDial, planAttemptEnd } from "./judge-dial";
+export { type DueCallsReport, runDueCalls } from "./use-cases/due-calls";
