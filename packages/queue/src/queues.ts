@@ -91,6 +91,6 @@ export async function enqueueCalls(queues: Queues, jobs: readonly CallJob[]): Pr
   );
 }
 
-export async function enqueuePurge(queues: Queues, job: PurgeJob, maxAttempts: number): Promise<void> {
+export async function enqueuePurge(queues: Pick<Queues, "purges">, job: PurgeJob, maxAttempts: number): Promise<void> {
   await queues.purges.add("purge", job, { ...purgeJobOptions(maxAttempts), jobId: purgeJobId(job.callId) });
 }

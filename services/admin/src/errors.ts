@@ -1,5 +1,6 @@
 import { maskUrlPassword as maskPassword } from "@inbound/logging";
 import { ConfigError } from "@inbound/config";
+import { ApiError } from "@inbound/contracts";
 import { isDatabaseUnavailable, NotFoundError } from "@inbound/db";
 import { UsageError } from "./args";
 import { IngressUnreachableError } from "./org-changes";
@@ -17,6 +18,10 @@ export function describeError(error: unknown, databaseUrl: string | undefined): 
   if (error instanceof UsageError) return { exitCode: EXIT_USAGE, message: error.message };
   if (error instanceof ConfigError) return { exitCode: EXIT_FAILURE, message: error.message };
   if (error instanceof NotFoundError) return { exitCode: EXIT_FAILURE, message: error.message };
+  // A use case's refusal (SPEC §2's codes): its message and stable code; a 400 is a usage error.
+  if (error instanceof ApiError) {
+    return { exitCode: error.status === 400 ? EXIT_USAGE : EXIT_FAILURE, message: `${error.message} (${error.code})` };
+  }
   if (error instanceof IngressUnreachableError) return { exitCode: EXIT_FAILURE, message: error.message };
   const where = `DATABASE_URL=${databaseUrl ? maskPassword(databaseUrl) : "(unset)"}`;
   const code = errorCode(error);

@@ -39,15 +39,5 @@ export function toUnavailable(error: unknown): ApiError | null {
   return null;
 }
 
-/** Rejects after ms with a Redis-unavailable error: BullMQ waits forever for a connection that never came up. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new Error(`${label} timed out after ${ms} ms`);
-      error.name = "RedisUnavailableError";
-      reject(error);
-    }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+/** Bounded Redis steps (shared with @inbound/calls' use cases). */
+export { withTimeout } from "@inbound/queue";
