@@ -35,10 +35,12 @@ function callsTable(calls: Awaited<ReturnType<typeof listOrgCalls>>): Html {
 
 function timelinePanel(call: CallTimeline, csrfToken: string | undefined): Html {
   const live = !isTerminal(call.status);
+  // The controls have ids: htmx gives the focus back to the element of the same id after each refresh, so a
+  // keyboard user's focus survives it.
   const actions = html`<div class="actions">
-      ${call.status === "queued" ? html`<form method="post" action="/calls/${call.id}/cancel">${csrfField(csrfToken)}<button type="submit" class="danger">Cancel call</button></form>` : ""}
-      ${isTerminal(call.status) ? html`<a class="button secondary" href="/calls/${call.id}/delete">Delete call…</a>` : ""}
-      <a href="/calls">All calls</a>
+      ${call.status === "queued" ? html`<form method="post" action="/calls/${call.id}/cancel">${csrfField(csrfToken)}<button type="submit" class="danger" id="cancel-call">Cancel call</button></form>` : ""}
+      ${isTerminal(call.status) ? html`<a class="button secondary" id="delete-call" href="/calls/${call.id}/delete">Delete call…</a>` : ""}
+      <a href="/calls" id="all-calls">All calls</a>
     </div>`;
   // While the call is live, htmx refreshes this panel every second (the timeline grows in place).
   return html`<div id="call-panel" ${live ? new Html(`hx-get="/calls/${call.id}" hx-trigger="every 1s" hx-swap="outerHTML" hx-select="#call-panel"`) : ""}>
