@@ -78,7 +78,7 @@ const demo: Command = {
           cancelCurl,
           "",
           `4. Or open the dashboard at ${dashboardUrl} and sign in as ${email} with the password ${password}`,
-          "   (shown once; Calls, Integrations → Inbound Webhooks, Request log, Usage).",
+          "   (shown once; Calls, Integrations → Inbound Webhooks, API keys and Status webhooks, Request log, Usage).",
           "",
           "Numbers ending in 0000 ring out to no_answer, 0001 are busy, 0002 fail, 0003 fail once and then connect.",
         ].join("\n"),
