@@ -267,6 +267,33 @@ test("Calls: watch a webhook call reach completed, delete it, cancel a queued ca
   await expectAccessible(page);
 });
 
+test("Set password: the one-time link sets a password by keyboard, the user signs in with it, and the link is then refused", async ({
+  page,
+}) => {
+  const link = `${s.dashboardUrl}/set-password?token=${s.invite.token}`;
+  await page.goto(link);
+  await expect(page.getByRole("heading", { name: "Set your password" })).toBeVisible();
+  await expect(page.getByText(`For ${s.invite.email}.`)).toBeVisible();
+  await expectAccessible(page);
+  const password = "a new password for ivy";
+  await tabTo(page, page.getByLabel("New password"));
+  await page.keyboard.type(password);
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("status")).toHaveText("Password set. Sign in with it.");
+  await expectAccessible(page);
+  await page.getByLabel("Email").fill(s.invite.email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Calls", level: 1 })).toBeVisible();
+  await expect(page.getByRole("link", { name: s.orgs.other.queuedCallId })).toBeVisible();
+
+  // Used once: the same link now answers 410 with a page saying so.
+  const again = await page.goto(link);
+  expect(again?.status()).toBe(410);
+  await expect(page.getByRole("alert")).toContainText("already used or has expired");
+  await expectAccessible(page);
+});
+
 test("Access control: another organisation's user cannot see or touch the call (UI and direct URL); CSRF refusal; sign-in throttling", async ({
   page,
   browser,
