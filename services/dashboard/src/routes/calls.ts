@@ -1,5 +1,5 @@
 import { CALL_NOT_FOUND_MESSAGE, type CallRequest, type CallUseCaseDeps, callNotFound, cancelCall, deleteCall } from "@inbound/calls";
-import { ApiError, CALL_STATUSES, type CallStatus, TERMINAL_STATUSES } from "@inbound/contracts";
+import { ApiError, CALL_STATUSES, type CallStatus, isTerminal } from "@inbound/contracts";
 import { listOrgCalls, showOrgCall, type CallTimeline } from "@inbound/db";
 import { type Request, type Response, Router } from "express";
 import type { DashboardDeps } from "../deps";
@@ -8,8 +8,6 @@ import { currentUser, flash, pageContext } from "../session";
 import { csrfField, formatTime, layout } from "../views/layout";
 
 const CALL_ID = /^call_[A-Za-z0-9_-]{1,100}$/;
-
-const isTerminal = (status: CallStatus) => TERMINAL_STATUSES.has(status);
 
 function badge(status: string): Html {
   return html`<span class="badge ${status}">${status.replace("_", " ")}</span>`;
