@@ -286,7 +286,11 @@ test("/readyz answers 503 naming the dependency that is down; /healthz stays 200
     const url = `http://127.0.0.1:${port}`;
     const ready = await send(url, "/readyz", { method: "GET" });
     expect(ready.status).toBe(503);
-    expect(ready.body).toEqual({ status: "unavailable", checks: { postgres: false, redis: true } });
+    expect(ready.body).toEqual({
+      success: false,
+      error: { code: "service_unavailable", message: "Not ready: postgres unavailable." },
+      checks: { postgres: false, redis: true },
+    });
     expect((await send(url, "/healthz", { method: "GET" })).status).toBe(200);
   } finally {
     await broken.stop();

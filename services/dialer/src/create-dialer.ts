@@ -2,7 +2,6 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import type { Config } from "@inbound/config";
 import { createDatabase, type Database, pruneDialers, retireDialer } from "@inbound/db";
-import type { Logger } from "@inbound/logging";
 import {
   CALL_QUEUE,
   type CallJobData,
@@ -24,7 +23,7 @@ import { createDialerMetrics, type DialerMetrics } from "./metrics";
 import type { TelephonyProvider } from "./telephony/provider";
 import { createProvider } from "./telephony/create-provider";
 import { dialCall } from "./use-cases/dial-call";
-import { errorCode } from "./errors/error-code";
+import { errorCode, type Logger, probeReadiness, within } from "@inbound/logging";
 import { purgeCall } from "./use-cases/purge-call";
 import { createProviderEventPump, startProviderEventPump } from "./use-cases/provider-event-pump";
 import { createReconciler, startReconcilerLoop } from "./use-cases/reconcile";
@@ -217,22 +216,14 @@ export function createDialer(deps: DialerDeps): Dialer {
   const eventPump = createProviderEventPump(context, { pollMs: config.PROVIDER_EVENT_POLL_MS });
   let eventLoop: ReturnType<typeof startProviderEventPump> | undefined;
 
-  const withTimeout = <T>(promise: Promise<T>, ms: number) =>
-    Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), ms).unref())]);
   const server = createProbeServer({
     registry: config.METRICS_ENABLED ? metrics.registry : undefined,
     admin: config.ADMIN_KEY ? { key: config.ADMIN_KEY, queues: [queues.calls, queues.purges] } : undefined,
     async checkReady() {
-      const [postgres, redis] = await Promise.all([
-        withTimeout(database.pool.query("SELECT 1"), config.DATABASE_TIMEOUT_MS).then(
-          () => true,
-          () => false,
-        ),
-        withTimeout(clientRedis.ping(), config.REDIS_TIMEOUT_MS).then(
-          () => true,
-          () => false,
-        ),
-      ]);
+      const { postgres, redis } = await probeReadiness(
+        { postgres: () => database.pool.query("SELECT 1"), redis: () => clientRedis.ping() },
+        { postgres: config.DATABASE_TIMEOUT_MS, redis: config.REDIS_TIMEOUT_MS },
+      );
       return { postgres, redis: redis && callWorker.isRunning() };
     },
   });
@@ -314,25 +305,6 @@ export function createDialer(deps: DialerDeps): Dialer {
       return stopping;
     },
   };
-}
-
-/** Waits for `work` at most ms; true when it settled in time. */
-async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([
-      work.then(
-        () => true,
-        () => true,
-      ),
-      timedOut,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Errors stored in Redis (failedReason, stack) must not carry PII: keep only a code. */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { claimProviderEvents, markProviderEventsApplied, type RecordedProviderEvent } from "@inbound/db";
 import type { DialerContext } from "../context";
-import { errorCode } from "../errors/error-code";
+import { errorCode } from "@inbound/logging";
 import { applyProviderEvent } from "./apply-provider-event";
 
 export interface ProviderEventPumpOptions {

@@ -1,6 +1,6 @@
 import { loadDeletion, providerCallIdsOf, recordPurgeAttempt } from "@inbound/db";
 import type { DialerContext } from "../context";
-import { errorCode } from "../errors/error-code";
+import { errorCode } from "@inbound/logging";
 
 export interface PurgeJobData {
   callId: string;

@@ -1,6 +1,6 @@
 import { scheduleRetry, takeOverLostCall, touchLiveCall } from "@inbound/db";
 import type { DialerContext } from "../context";
-import { errorCode } from "../errors/error-code";
+import { errorCode } from "@inbound/logging";
 import { applyProviderEvent } from "./apply-provider-event";
 import { endLostCall, type LostCall } from "./end-lost-call";
 
