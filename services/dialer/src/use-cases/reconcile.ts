@@ -1,10 +1,3 @@
-import {
-  findIdleLiveCalls,
-  findQueuedCalls,
-  findUnpurgedDeletions,
-  loadDialableCall,
-  sweepExpiredIdempotencyRecords,
-} from "@inbound/db";
 import { enqueueCall, enqueuePurge, purgeJobId, type Queues } from "@inbound/queue";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -73,7 +66,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
   }
 
   async function requeueQueuedCalls(report: ReconcileReport): Promise<void> {
-    const calls = await findQueuedCalls(ctx.sql, { olderThanMs: options.afterMs, limit: batch, after: cursor });
+    const calls = await ctx.store.findQueuedCalls({ olderThanMs: options.afterMs, limit: batch, after: cursor });
     // Walk a long backlog page by page across rounds; start over from the oldest after the last page.
     cursor = calls.length === batch ? { queuedAt: calls[calls.length - 1]!.queuedAt, id: calls[calls.length - 1]!.id } : null;
     const states = await liveness(
@@ -94,7 +87,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
   }
 
   async function requeuePurges(report: ReconcileReport): Promise<void> {
-    const deletions = await findUnpurgedDeletions(ctx.sql, { olderThanMs: options.afterMs, limit: batch });
+    const deletions = await ctx.store.findUnpurgedDeletions({ olderThanMs: options.afterMs, limit: batch });
     const states = await liveness(
       queues.purges,
       deletions.map((d) => purgeJobId(d.callId)),
@@ -111,7 +104,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
 
   async function resolveLostCalls(report: ReconcileReport): Promise<void> {
     // Live calls no provider event moved for a while (this process's placements in progress excepted).
-    const calls = await findIdleLiveCalls(ctx.sql, {
+    const calls = await ctx.store.findIdleLiveCalls({
       idleMs: options.stuckAfterMs,
       limit: batch,
       following: [...ctx.liveness.following],
@@ -139,7 +132,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
         report.retriesRequeued.push(idle.id);
         continue;
       }
-      const call = await loadDialableCall(ctx.sql, { callId: idle.id, orgId: idle.orgId });
+      const call = await ctx.store.loadDialableCall({ callId: idle.id, orgId: idle.orgId });
       if (!call || call.retryPending) continue;
       const outcome = await reattachCall(ctx, lostCallOf(call));
       if (outcome === "ended") report.endedLostCalls.push(call.id);
@@ -149,7 +142,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
   }
 
   async function sweepIdempotencyRecords(report: ReconcileReport): Promise<void> {
-    report.sweptIdempotencyRecords = await sweepExpiredIdempotencyRecords(ctx.sql, batch);
+    report.sweptIdempotencyRecords = await ctx.store.sweepExpiredIdempotencyRecords(batch);
   }
 
   return {
