@@ -12,10 +12,12 @@ import {
   type TestOrg,
 } from "../../ingress/src/test-support/harness";
 import { createDialer, type Dialer } from "./create-dialer";
+import { SimulatedProvider } from "./telephony/simulated-provider";
 import {
   callRow,
   callStatus,
   captureLogger,
+  createTestOrg as createDialerOrg,
   credits,
   dialsOf,
   NUMBERS,
@@ -295,4 +297,32 @@ test("/readyz answers 503 naming the dependency that is down; /healthz stays 200
   } finally {
     await broken.stop();
   }
+});
+
+test("at the shutdown deadline the placement in flight is aborted through BullMQ's processor signal; the stop is clean", async () => {
+  const dialerOrg = await createDialerOrg(suite.db.prisma);
+  const config = loadConfig({ ...suite.env, REDIS_PREFIX: `${suite.prefix}abort`, SHUTDOWN_TIMEOUT_MS: "300" });
+  const provider = new SimulatedProvider(suite.db.pool, { ringMs: 1, talkMs: 1, noAnswerMs: 1 });
+  const placing: { started: boolean; abortedWith?: unknown } = { started: false };
+  provider.placeCall = (_target, signal) => {
+    placing.started = true;
+    // Never answers by itself: only the abort ends it.
+    return new Promise((_, reject) =>
+      signal.addEventListener("abort", () => {
+        placing.abortedWith = signal.reason;
+        reject(new Error("aborted"));
+      }),
+    );
+  };
+  const hanging = createDialer({ config, logger: captureLogger("silent").logger, provider });
+  await hanging.start();
+  const { callId } = await queueCall(suite.db.prisma, hanging.queues, dialerOrg);
+  try {
+    await eventually(async () => placing.started, 20_000);
+  } finally {
+    const report = await hanging.stop();
+    expect(report).toEqual({ clean: true, abandonedJobs: 0 });
+  }
+  expect(placing.abortedWith).toBe("dialer_shutdown");
+  expect(await callStatus(suite.db.prisma, callId)).toBe("dialing"); // left to the reconciler to re-attach
 });
