@@ -70,7 +70,8 @@ async function drain(
         `SELECT status::text, end_reason, count(*)::int AS n FROM calls WHERE id = ANY($1) GROUP BY 1, 2`,
         [ids],
       );
-      const count = (statuses: Iterable<string>) => rows.filter((r) => new Set(statuses).has(r.status)).reduce((n, r) => n + r.n, 0);
+      const count = (statuses: Iterable<string>) =>
+        rows.filter((r) => new Set(statuses).has(r.status)).reduce((n, r) => n + r.n, 0);
       const done = count(["completed"]);
       peakActive = Math.max(peakActive, count(LIVE_STATUSES));
       peakRss = Math.max(peakRss, ...workers.map((w) => rssMiB(w.child.pid)));

@@ -148,7 +148,8 @@ describe("forwardPath", () => {
     expect(forwardPath("in_progress", "busy")).toBeNull();
     expect(forwardPath("dialing", "canceled")).toBeNull();
     expect(forwardPath("dialing", "queued")).toBeNull();
-    for (const from of TERMINAL_STATUSES) for (const to of CALL_STATUSES) if (to !== from) expect(forwardPath(from, to)).toBeNull();
+    for (const from of TERMINAL_STATUSES)
+      for (const to of CALL_STATUSES) if (to !== from) expect(forwardPath(from, to)).toBeNull();
   });
 
   test("every path is made of allowed moves and is the shortest", () => {

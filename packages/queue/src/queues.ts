@@ -34,7 +34,9 @@ export async function enqueueCall(queues: Queues, job: CallJob): Promise<void> {
 /** Enqueues many calls in one round trip (same jobs as enqueueCall). */
 export async function enqueueCalls(queues: Queues, jobs: readonly CallJob[]): Promise<void> {
   if (jobs.length === 0) return;
-  await queues.calls.addBulk(jobs.map((job) => ({ name: callJob.name, data: callJob.data(job), opts: callJob.options(job.callId) })));
+  await queues.calls.addBulk(
+    jobs.map((job) => ({ name: callJob.name, data: callJob.data(job), opts: callJob.options(job.callId) })),
+  );
 }
 
 export async function enqueuePurge(queues: Pick<Queues, "purges">, job: PurgeJob, maxAttempts: number): Promise<void> {

@@ -53,7 +53,12 @@ export function buildDialerDeps(options: DialerOptions): DialerDeps {
       logger.warn({ err: errorCode(error) }, "simulated provider clock: round failed; retrying"),
     );
   // Workers block on Redis and must retry forever; probes, metrics and the reconciler fail fast instead.
-  const workerRedis = createRedis({ url: config.REDIS_URL, timeoutMs: config.REDIS_TIMEOUT_MS, role: "worker", name: "dialer-worker" });
+  const workerRedis = createRedis({
+    url: config.REDIS_URL,
+    timeoutMs: config.REDIS_TIMEOUT_MS,
+    role: "worker",
+    name: "dialer-worker",
+  });
   const clientRedis = createRedis({ url: config.REDIS_URL, timeoutMs: config.REDIS_TIMEOUT_MS, role: "client", name: "dialer" });
   const queues = createQueues(clientRedis, config.REDIS_PREFIX);
   const metrics = createDialerMetrics(async () => {

@@ -14,6 +14,7 @@ export function idField(value: unknown, queue: string, field: string): string {
 
 /** The payload as an object, or an UnrecoverableError. */
 export function payloadObject(data: unknown, queue: string): Record<string, unknown> {
-  if (data === null || typeof data !== "object" || Array.isArray(data)) throw new UnrecoverableError(`invalid ${queue} job: data`);
+  if (data === null || typeof data !== "object" || Array.isArray(data))
+    throw new UnrecoverableError(`invalid ${queue} job: data`);
   return data as Record<string, unknown>;
 }

@@ -23,7 +23,10 @@ export function createRedisDialerJobs(queues: Queues, redis: Redis, purgeMaxAtte
   const jobIdOf = (kind: "call" | "purge", callId: string) => (kind === "call" ? callId : purgeJobId(callId));
   /** A finished job keeps its id in Redis (removeOnComplete/removeOnFail keep it a while): remove it first. */
   async function replaceFinished(kind: "call" | "purge", callId: string, found: JobLiveness): Promise<void> {
-    if (found.state === "finished") await queueOf(kind).remove(jobIdOf(kind, callId)).catch(() => 0);
+    if (found.state === "finished")
+      await queueOf(kind)
+        .remove(jobIdOf(kind, callId))
+        .catch(() => 0);
   }
   return {
     async states(kind, callIds) {

@@ -1,4 +1,4 @@
-import { type CallStatus, canTransition, isLive, refundsCredits } from "@inbound/contracts";
+import { type CallStatus, canTransition, isLive, RETRY_PENDING_STATUS, refundsCredits } from "@inbound/contracts";
 import type { DialableCall, MovedCall, PendingDeletion, RecordedProviderEvent } from "@inbound/db";
 import { createLogger } from "@inbound/logging";
 import type { CallStore } from "../call-store";
@@ -90,7 +90,15 @@ export class MemoryDialerStore {
   }
 
   private moved(call: MemoryCall): MovedCall {
-    return { id: call.id, orgId: call.orgId, status: call.status, attempts: call.attempts, creditsReserved: 1, refunded: call.refunded, requestId: null };
+    return {
+      id: call.id,
+      orgId: call.orgId,
+      status: call.status,
+      attempts: call.attempts,
+      creditsReserved: 1,
+      refunded: call.refunded,
+      requestId: null,
+    };
   }
 
   readonly callStore: CallStore = {
@@ -148,7 +156,8 @@ export class MemoryDialerStore {
   readonly store: DialerStore = {
     claimRetryAttempt: async ({ callId, attempts, dialerId }) => {
       const call = this.find(callId);
-      if (!call || call.status !== "dialing" || call.retryPendingAt === null || call.retryPendingAt > this.now) return null;
+      if (!call || call.status !== RETRY_PENDING_STATUS || call.retryPendingAt === null || call.retryPendingAt > this.now)
+        return null;
       if (call.attempts !== attempts) return null;
       call.attempts += 1;
       call.retryPendingAt = null;
@@ -158,7 +167,8 @@ export class MemoryDialerStore {
     },
     scheduleRetry: async ({ callId, attempts, delayMs }) => {
       const call = this.find(callId);
-      if (!call || call.status !== "dialing" || call.retryPendingAt !== null || call.attempts !== attempts) return false;
+      if (!call || call.status !== RETRY_PENDING_STATUS || call.retryPendingAt !== null || call.attempts !== attempts)
+        return false;
       call.retryPendingAt = this.now + delayMs;
       call.updatedAt = this.now;
       call.events.push("dialing→dialing");
@@ -169,7 +179,8 @@ export class MemoryDialerStore {
       if (!call || call.status !== status || call.retryPendingAt !== null) return { taken: false, ownerAlive: false };
       const owner = call.ownerDialerId;
       const beat = owner ? this.dialers.get(owner) : undefined;
-      const ownerDead = !owner || beat === undefined || this.now - beat > deadAfterMs || (owner === dialerId && ownCallUnfollowed);
+      const ownerDead =
+        !owner || beat === undefined || this.now - beat > deadAfterMs || (owner === dialerId && ownCallUnfollowed);
       if (!ownerDead) return { taken: false, ownerAlive: true };
       call.ownerDialerId = dialerId;
       return { taken: true };
@@ -185,7 +196,9 @@ export class MemoryDialerStore {
     findQueuedCalls: async ({ olderThanMs, limit, after }) =>
       [...this.calls.values()]
         .filter((c) => !c.deleted && c.status === "queued" && c.queuedAt < this.now - olderThanMs)
-        .filter((c) => !after || c.queuedAt > after.queuedAt.getTime() || (c.queuedAt === after.queuedAt.getTime() && c.id > after.id))
+        .filter(
+          (c) => !after || c.queuedAt > after.queuedAt.getTime() || (c.queuedAt === after.queuedAt.getTime() && c.id > after.id),
+        )
         .sort((a, b) => a.queuedAt - b.queuedAt || a.id.localeCompare(b.id))
         .slice(0, limit)
         .map((c) => ({ id: c.id, orgId: c.orgId, requestId: null, queuedAt: new Date(c.queuedAt) })),

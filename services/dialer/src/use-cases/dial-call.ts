@@ -1,4 +1,4 @@
-import type { CallStatus } from "@inbound/contracts";
+import { type CallStatus, isRetryPending } from "@inbound/contracts";
 import type { DialableCall } from "@inbound/db";
 import { type DialerContext, moveCall, recordTransition } from "../context";
 import { ProviderError } from "../telephony/provider";
@@ -47,7 +47,7 @@ export async function dialCall(ctx: DialerContext, job: DialJob, signal: AbortSi
       case "dialing":
       case "ringing":
       case "in_progress": {
-        if (call.status === "dialing" && call.retryPending) {
+        if (isRetryPending(call)) {
           if (call.retryDueInMs > 0) return { kind: "retry", delayMs: call.retryDueInMs };
           const attempt = await ctx.store.claimRetryAttempt({
             callId: call.id,

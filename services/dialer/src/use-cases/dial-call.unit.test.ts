@@ -6,7 +6,10 @@ import { dialCall } from "./dial-call";
 
 const never = new AbortController().signal;
 
-function provider(place: TelephonyProvider["placeCall"], overrides: Partial<TelephonyProvider> = {}): TelephonyProvider & { placed: number } {
+function provider(
+  place: TelephonyProvider["placeCall"],
+  overrides: Partial<TelephonyProvider> = {},
+): TelephonyProvider & { placed: number } {
   const fake = {
     name: "fake",
     findsCallsByOurReference: true,
@@ -75,7 +78,12 @@ describe("retry", () => {
       status: "failed",
       endReason: "carrier_timeout",
     });
-    expect(store.calls.get("call_1")).toMatchObject({ status: "failed", attempts: 3, endReason: "carrier_timeout", refunded: true });
+    expect(store.calls.get("call_1")).toMatchObject({
+      status: "failed",
+      attempts: 3,
+      endReason: "carrier_timeout",
+      refunded: true,
+    });
     expect(store.calls.get("call_1")?.events).toEqual(["queued→dialing", "dialing→dialing", "dialing→dialing", "dialing→failed"]);
     expect(fake.placed).toBe(3);
   });

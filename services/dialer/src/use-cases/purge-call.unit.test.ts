@@ -58,7 +58,11 @@ test.each([
   ["already purged", () => storeWithDeletion({ providerPurgedAt: new Date() }), "already purged"],
 ])("%s: dropped, the provider is not asked", async (_what, make, reason, orgId = "org_1") => {
   let asked = 0;
-  const ctx = make().context(provider(async () => void (asked += 1)));
+  const ctx = make().context(
+    provider(async () => {
+      asked += 1;
+    }),
+  );
   expect(await purgeCall(ctx, { callId: "call_1", orgId })).toEqual({ kind: "dropped", reason });
   expect(asked).toBe(0);
 });

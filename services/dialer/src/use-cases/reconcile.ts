@@ -1,3 +1,4 @@
+import { isRetryPending } from "@inbound/contracts";
 import type { Queues } from "@inbound/queue";
 import type { Redis } from "ioredis";
 import type { DialerContext } from "../context";
@@ -92,7 +93,7 @@ export function createReconcilerOver(ctx: DialerContext, jobs: DialerJobs, optio
     });
     // A pending retry lives in Redis (a delayed job): only its job can tell whether it is lost. Every other
     // live call lives at the provider and is judged by it (reattachCall), so this step works with Redis away.
-    const waiting = calls.filter((c) => c.retryPending);
+    const waiting = calls.filter(isRetryPending);
     const jobStates = new Map<string, JobLiveness>();
     try {
       const states = await jobs.states(
@@ -104,7 +105,7 @@ export function createReconcilerOver(ctx: DialerContext, jobs: DialerJobs, optio
       ctx.logger.warn({ err: (error as Error)?.name }, "reconcile: job states unreadable (Redis away?); live calls only");
     }
     for (const idle of calls) {
-      if (idle.retryPending) {
+      if (isRetryPending(idle)) {
         const found = jobStates.get(idle.id);
         if (!found || found.state === "live") continue; // unknown, or its delayed job is still there
         // Waiting for a transient retry, nothing is up at the provider: dialing again is safe.
@@ -113,7 +114,7 @@ export function createReconcilerOver(ctx: DialerContext, jobs: DialerJobs, optio
         continue;
       }
       const call = await ctx.store.loadDialableCall({ callId: idle.id, orgId: idle.orgId });
-      if (!call || call.retryPending) continue;
+      if (!call || isRetryPending(call)) continue;
       const outcome = await reattachCall(ctx, lostCallOf(call));
       if (outcome === "ended") report.endedLostCalls.push(call.id);
       if (outcome === "reattached") report.reattachedCalls.push(call.id);

@@ -55,7 +55,8 @@ describe("queued calls and deletions without a live job", () => {
   test("old enough and missing, or finished long ago: enqueued again; live, young, or just finished: left alone", async () => {
     const { store, jobs, reconciler } = setup();
     const old = store.now - AFTER_MS - 1;
-    for (const id of ["call_missing", "call_finished_long_ago", "call_live", "call_just_finished"]) store.addCall({ id, queuedAt: old });
+    for (const id of ["call_missing", "call_finished_long_ago", "call_live", "call_just_finished"])
+      store.addCall({ id, queuedAt: old });
     store.addCall({ id: "call_young", queuedAt: store.now });
     jobs.jobs.set("call:call_live", { state: "live" });
     jobs.jobs.set("call:call_finished_long_ago", { state: "finished", finishedAgoMs: AFTER_MS + 1 });

@@ -14,7 +14,11 @@ export interface JobOutcome {
  * DelayedError (the job was moved to delayed) and an UnrecoverableError (a malformed job: fail, no retry;
  * its message names a field only).
  */
-export async function instrumentJob<T extends JobOutcome>(metrics: DialerMetrics, queue: string, run: () => Promise<T>): Promise<T> {
+export async function instrumentJob<T extends JobOutcome>(
+  metrics: DialerMetrics,
+  queue: string,
+  run: () => Promise<T>,
+): Promise<T> {
   const started = performance.now();
   let result = "error";
   try {

@@ -11,7 +11,8 @@ import { logWorkerEvents, workerOptions } from "./worker-options";
 export function createPurgeWorker(deps: DialerDeps, context: DialerContext, inFlight: InFlight): Worker<PurgeJob> {
   const worker = new Worker<PurgeJob>(
     purgeJob.queue,
-    (job: Job<PurgeJob>) => inFlight.track(instrumentJob(deps.metrics, purgeJob.queue, () => purgeCall(context, purgeJob.parse(job)))),
+    (job: Job<PurgeJob>) =>
+      inFlight.track(instrumentJob(deps.metrics, purgeJob.queue, () => purgeCall(context, purgeJob.parse(job)))),
     { ...workerOptions(deps.config, deps.workerRedis), concurrency: Math.max(1, Math.min(10, deps.config.DIALER_CONCURRENCY)) },
   );
   logWorkerEvents(worker, purgeJob.queue, deps.logger);
