@@ -268,6 +268,19 @@ describe("with the dialer running", () => {
     expect(log.lines().some((l) => l.msg === "queued call had no job: enqueued again" && l.callId === lost.callId)).toBe(true);
   });
 
+  test("a malformed job fails at once, for good (UnrecoverableError: no retry), naming the field only", async () => {
+    const calls = await ingress.queues.calls.add("dial", { orgId: "+49 151 2345678" }, { jobId: "call_malformed" });
+    const purges = await ingress.queues.purges.add("purge", { callId: "call_x" } as never, { jobId: "purge-malformed", attempts: 5 });
+    for (const [queue, job, reason] of [
+      [ingress.queues.calls, calls, "invalid calls job: orgId"],
+      [ingress.queues.purges, purges, "invalid purges job: orgId"],
+    ] as const) {
+      await eventually(async () => (await queue.getJobState(job.id!)) === "failed", 20_000);
+      const failed = await queue.getJob(job.id!);
+      expect({ reason: failed?.failedReason, attemptsMade: failed?.attemptsMade }).toEqual({ reason, attemptsMade: 1 });
+    }
+  });
+
   test("nothing the dialer logged carries PII", () => {
     const text = log.text();
     for (const needle of ["4155552671", "9876543210", "Asha Rao", "Marguerite", "example.net", "kingfisher"])
