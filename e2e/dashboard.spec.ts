@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Page, test } from "@playwright/test";
+import { expect, type Locator, type Page, test } from "@playwright/test";
 import { startReceiver } from "../packages/webhooks/src/test-support/receiver";
 import { stack } from "./stack";
 
@@ -14,6 +14,32 @@ async function expectAccessible(page: Page): Promise<void> {
   const results = await new AxeBuilder({ page }).analyze();
   const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+}
+
+/** In the page: is this element the focused one, and is its focus drawn (an outline a keyboard user can see)? */
+function focusState(el: unknown): { focused: boolean; outline: string } {
+  const w = globalThis as unknown as {
+    document: { activeElement: unknown };
+    getComputedStyle(e: unknown): { outlineStyle: string; outlineWidth: string };
+  };
+  const style = w.getComputedStyle(el);
+  return { focused: w.document.activeElement === el, outline: `${style.outlineStyle} ${style.outlineWidth}` };
+}
+
+/**
+ * Keyboard only: presses Tab from where the focus is until `target` has it (it must be reachable within
+ * maxTabs, in the page's order), and checks the focus is visible.
+ */
+async function tabTo(page: Page, target: Locator, maxTabs = 40): Promise<void> {
+  for (let i = 0; i < maxTabs; i++) {
+    await page.keyboard.press("Tab");
+    const state = await target.evaluate(focusState);
+    if (state.focused) {
+      expect(state.outline).not.toMatch(/^none|\b0px$/);
+      return;
+    }
+  }
+  throw new Error(`${target.toString()} not reached with ${maxTabs} presses of Tab`);
 }
 
 async function signIn(page: Page, email: string): Promise<void> {
@@ -58,12 +84,12 @@ test("Inbound Webhooks: regenerate by keyboard (old URL 401, new 201), turn sign
   await expect(page.locator("body")).not.toContainText(org.token);
   await expectAccessible(page);
 
-  // Keyboard only: focus the link, Enter; the confirmation warns; focus the button, Enter.
-  await page.getByRole("link", { name: "Regenerate token…" }).focus();
+  // Keyboard only: Tab to the link, Enter; the confirmation warns; Tab to the button, Enter.
+  await tabTo(page, page.getByRole("link", { name: "Regenerate token…" }));
   await page.keyboard.press("Enter");
   await expect(page.getByText("The current URL stops working at once.")).toBeVisible();
   await expectAccessible(page);
-  await page.getByRole("button", { name: "Regenerate token" }).focus();
+  await tabTo(page, page.getByRole("button", { name: "Regenerate token" }));
   await page.keyboard.press("Enter");
   const newUrl = (await page.locator("#new-url").textContent()) ?? "";
   expect(newUrl).toMatch(/\/v1\/hooks\/whk_/);
@@ -121,6 +147,7 @@ test("Status webhooks: add an endpoint at a loopback receiver (secret shown once
     await signIn(page, s.orgs.hooks.email);
     await page.getByRole("link", { name: "Status webhooks" }).click();
     await expect(page.locator("#no-endpoints")).toBeVisible();
+    await expectAccessible(page);
     await page.getByLabel("Endpoint URL").fill(receiver.url);
     await page.getByLabel("Description").fill("e2e receiver");
     await page.getByRole("button", { name: "Add endpoint" }).click();
@@ -179,13 +206,18 @@ test("Calls: watch a webhook call reach completed, delete it, cancel a queued ca
   await expect(page.getByRole("link", { name: callId })).toHaveCount(0);
   await page.goto(`${s.dashboardUrl}/calls/${callId}`);
   await expect(page.getByRole("heading", { name: "Call not found" })).toBeVisible();
+  await expectAccessible(page);
   // The webhook agrees: the call is gone.
   expect((await postHook(org.token, { action: "call.delete", data: { call_id: callId } })).status).toBe(404);
 
-  // Cancel a queued call with the keyboard only.
+  // Cancel a queued call with the keyboard only. The page of a live call refreshes itself every second
+  // (htmx): the focus must survive a refresh, or a keyboard user could never reach the button.
   await page.goto(`${s.dashboardUrl}/calls/${org.queuedCallId}`);
   await expect(page.getByTestId("call-status")).toHaveText("queued");
-  await page.getByRole("button", { name: "Cancel call" }).focus();
+  const cancelButton = page.getByRole("button", { name: "Cancel call" });
+  await tabTo(page, cancelButton);
+  await page.waitForResponse((r) => r.url().endsWith(`/calls/${org.queuedCallId}`) && r.request().method() === "GET");
+  await expect.poll(async () => (await cancelButton.evaluate(focusState)).focused).toBe(true);
   await page.keyboard.press("Enter");
   await expect(page.getByRole("status")).toHaveText("Call has been canceled.");
   await expect(page.getByTestId("call-status")).toHaveText("canceled");
@@ -216,6 +248,8 @@ test("Calls: watch a webhook call reach completed, delete it, cancel a queued ca
 
   // API keys: create one (shown once), prove it works over real HTTP, revoke it, prove it is refused.
   await page.getByRole("link", { name: "API keys" }).click();
+  await expect(page.getByRole("heading", { name: "API keys", level: 1 })).toBeVisible();
+  await expectAccessible(page);
   await page.getByLabel("Name").fill("e2e key");
   await page.getByRole("button", { name: "Create key" }).click();
   const shown = page.locator("#new-api-key");
@@ -230,6 +264,34 @@ test("Calls: watch a webhook call reach completed, delete it, cancel a queued ca
   await expect(page.locator("#api-keys")).toContainText("Revoked");
   expect(await page.content()).not.toContain(apiKey);
   expect((await listCalls()).status).toBe(401);
+  await expectAccessible(page);
+});
+
+test("Set password: the one-time link sets a password by keyboard, the user signs in with it, and the link is then refused", async ({
+  page,
+}) => {
+  const link = `${s.dashboardUrl}/set-password?token=${s.invite.token}`;
+  await page.goto(link);
+  await expect(page.getByRole("heading", { name: "Set your password" })).toBeVisible();
+  await expect(page.getByText(`For ${s.invite.email}.`)).toBeVisible();
+  await expectAccessible(page);
+  const password = "a new password for ivy";
+  await tabTo(page, page.getByLabel("New password"));
+  await page.keyboard.type(password);
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("status")).toHaveText("Password set. Sign in with it.");
+  await expectAccessible(page);
+  await page.getByLabel("Email").fill(s.invite.email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Calls", level: 1 })).toBeVisible();
+  await expect(page.getByRole("link", { name: s.orgs.other.queuedCallId })).toBeVisible();
+
+  // Used once: the same link now answers 410 with a page saying so.
+  const again = await page.goto(link);
+  expect(again?.status()).toBe(410);
+  await expect(page.getByRole("alert")).toContainText("already used or has expired");
+  await expectAccessible(page);
 });
 
 test("Access control: another organisation's user cannot see or touch the call (UI and direct URL); CSRF refusal; sign-in throttling", async ({

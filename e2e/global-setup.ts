@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { createDashboardUser } from "@inbound/db";
 import { createSuiteEnv, freePort, type ServiceProcess, startProcess } from "@inbound/testing";
 import containersSetup, { stopContainers } from "../packages/testing/src/global-setup";
 import { seedOrg } from "./seed";
@@ -29,6 +30,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     throttled: await seedOrg(suite.db, { name: "Initech", email: "tom@initech.example", password }),
     hooks: await seedOrg(suite.db, { name: "Hooli", email: "hank@hooli.example", password }),
   };
+  // A user invited as `pnpm admin user create` does: no password yet, a one-time set-password token.
+  const invited = await createDashboardUser(suite.db.prisma, { orgId: orgs.other.orgId, email: "ivy@globex.example" });
+  const invite = { email: invited.email, token: invited.setup_token as string };
   const [ingressPort, dashboardPort] = [await freePort(), await freePort()];
   const env = { ...suite.env, LOG_LEVEL: "info", INGRESS_PORT: String(ingressPort), DASHBOARD_PORT: String(dashboardPort) };
   const processes: ServiceProcess[] = [];
@@ -55,6 +59,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     databaseUrl: suite.databaseUrl,
     password,
     orgs,
+    invite,
   };
   mkdirSync(path.dirname(STATE_FILE), { recursive: true });
   writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));

@@ -60,9 +60,24 @@ async function main(): Promise<void> {
       await page.getByRole("button", { name: "Send test event" }).click();
       await page.locator("#attempts tbody tr").first().waitFor({ timeout: 30_000 });
       await page.screenshot({ path: path.join(out, "dashboard-status-webhook.png"), fullPage: true });
+      // The list page, back from the endpoint (its signing secret was shown once, on the page after adding it).
+      await page.goto(`${s.dashboardUrl}/integrations/status-webhooks`);
+      await page.locator("#endpoints").waitFor();
+      await page.screenshot({ path: path.join(out, "dashboard-status-webhooks.png"), fullPage: true });
     } finally {
       await receiver.close();
     }
+    // API keys: two created (each shown once, not in the picture: the list is reloaded), one of them used, one revoked.
+    for (const name of ["CRM sync", "Old reporting job"]) {
+      await page.goto(`${s.dashboardUrl}/integrations/api-keys`);
+      await page.getByLabel("Name").fill(name);
+      await page.getByRole("button", { name: "Create key" }).click();
+      const key = ((await page.locator("#api-key").textContent()) ?? "").trim();
+      if (name === "CRM sync") await fetch(`${s.ingressUrl}/v1/calls?limit=1`, { headers: { Authorization: `Bearer ${key}` } });
+    }
+    await page.getByRole("button", { name: "Revoke Old reporting job" }).click();
+    await page.goto(`${s.dashboardUrl}/integrations/api-keys`);
+    await page.screenshot({ path: path.join(out, "dashboard-api-keys.png"), fullPage: true });
     await page.goto(`${s.dashboardUrl}/request-log`);
     await page.screenshot({ path: path.join(out, "dashboard-request-log.png"), fullPage: true });
     await page.goto(`${s.dashboardUrl}/usage`);

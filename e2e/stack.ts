@@ -7,7 +7,12 @@ export interface StackState {
   dashboardUrl: string;
   databaseUrl: string;
   password: string;
-  orgs: Record<"inbound" | "calls" | "other" | "throttled" | "hooks", { orgId: string; token: string; agentId: string; email: string; queuedCallId: string }>;
+  /** A user of the "other" organisation with no password yet, and its one-time set-password token. */
+  invite: { email: string; token: string };
+  orgs: Record<
+    "inbound" | "calls" | "other" | "throttled" | "hooks",
+    { orgId: string; token: string; agentId: string; email: string; queuedCallId: string }
+  >;
 }
 
 export const STATE_FILE = path.join(__dirname, ".results", "stack.json");

@@ -1,3 +1,4 @@
+import { LIVE_STATUSES, TERMINAL_STATUSES } from "@inbound/contracts";
 import { createQueues, createRedis, enqueueCalls } from "@inbound/queue";
 import type { Stack } from "../lib/stack";
 import { buildBaseline, DIALER_ENTRY, rssMiB, startService } from "../lib/processes";
@@ -69,12 +70,13 @@ async function drain(
         `SELECT status::text, end_reason, count(*)::int AS n FROM calls WHERE id = ANY($1) GROUP BY 1, 2`,
         [ids],
       );
-      const count = (statuses: string[]) => rows.filter((r) => statuses.includes(r.status)).reduce((n, r) => n + r.n, 0);
+      const count = (statuses: Iterable<string>) =>
+        rows.filter((r) => new Set(statuses).has(r.status)).reduce((n, r) => n + r.n, 0);
       const done = count(["completed"]);
-      peakActive = Math.max(peakActive, count(["dialing", "ringing", "in_progress"]));
+      peakActive = Math.max(peakActive, count(LIVE_STATUSES));
       peakRss = Math.max(peakRss, ...workers.map((w) => rssMiB(w.child.pid)));
       if (done >= ids.length) break;
-      if (count(["completed", "no_answer", "busy", "failed", "canceled"]) >= ids.length) {
+      if (count(TERMINAL_STATUSES) >= ids.length) {
         throw new Error(`drain: calls ended otherwise than completed: ${JSON.stringify(rows)}`);
       }
       if (Date.now() > deadline) throw new Error(`drain timed out: ${done}/${ids.length} done: ${JSON.stringify(rows)}`);

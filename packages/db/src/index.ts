@@ -138,6 +138,7 @@ export {
   runSql,
   type SqlClient,
 } from "./calls/run-sql";
+export { statusListSql } from "./calls/status-sql";
 export {
   BatcherFullError,
   createBatcher,

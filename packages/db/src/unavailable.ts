@@ -1,3 +1,5 @@
+import { errorChain } from "@inbound/logging";
+
 const CONNECTION_ERROR_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -29,18 +31,11 @@ const UNAVAILABLE_ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionCl
 
 /** True when an error means Postgres is unreachable or overloaded (answer 503), not that the request was wrong. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    const candidate = e as {
-      code?: unknown;
-      kind?: unknown;
-      message?: unknown;
-      cause?: unknown;
-      meta?: { driverAdapterError?: unknown };
-    };
+  for (const e of errorChain(error, 5)) {
+    const candidate = e as { code?: unknown; kind?: unknown; message?: unknown };
     if (typeof candidate.kind === "string" && UNAVAILABLE_ADAPTER_KINDS.has(candidate.kind)) return true;
     if (typeof candidate.code === "string" && CONNECTION_ERROR_CODES.has(candidate.code)) return true;
     if (typeof candidate.message === "string" && CONNECTION_ERROR_MESSAGE.test(candidate.message)) return true;
-    e = candidate.cause ?? candidate.meta?.driverAdapterError;
   }
   return false;
 }

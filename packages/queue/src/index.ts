@@ -4,3 +4,4 @@ export * from "./org-epoch";
 export * from "./webhook-queue";
 export * from "./org-change-notifier";
 export * from "./request-log";
+export * from "./with-timeout";

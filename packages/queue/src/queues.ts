@@ -1,60 +1,10 @@
-import { type JobsOptions, Queue } from "bullmq";
+import { Queue } from "bullmq";
+import { CALL_QUEUE, type CallJob, type CallJobData, callJob } from "./jobs/call-job";
+import { PURGE_QUEUE, type PurgeJob, purgeJob } from "./jobs/purge-job";
 import type { Redis } from "ioredis";
 
-export const CALL_QUEUE = "calls";
-export const PURGE_QUEUE = "purges";
-
-/**
- * A call job as producers give it and the dialer reads it: identifiers only (no phone number, name, email
- * or additional_info ever enters Redis). The request id of the creating webhook is not carried: the call's
- * row has it.
- */
-export interface CallJob {
-  callId: string;
-  orgId: string;
-}
-
-/**
- * What a call job stores in Redis: the call id is the job id, the data holds the organisation alone. Every
- * field of a job's hash (data, opts) must stay under Redis' listpack limit (hash-max-listpack-value, 64 B):
- * one longer field turns the hash into a hashtable, about 500 B more per queued call.
- */
-export interface CallJobData {
-  orgId: string;
-}
-
-/** The call job a stored job stands for (its id is the call id). */
-export function callJobOf(job: { id?: string; data: CallJobData }): CallJob {
-  return { callId: job.id ?? "", orgId: job.data.orgId };
-}
-
-export interface PurgeJob {
-  callId: string;
-  orgId: string;
-}
-
-/**
- * A call job's own options: its id only (the call id: one live job per call). BullMQ's defaults do the
- * rest: one attempt (retries of transient provider errors are scheduled by the dialer itself, see
- * dial-call; a worker crash is resolved on redelivery), and how long finished jobs are kept is the
- * worker's setting (callWorkerRetention), not stored in every job.
- */
-export const callJobOptions = (callId: string): JobsOptions => ({ jobId: callId });
-
-/** Finished call jobs kept (an hour, a week when failed): set on the worker that finishes them. */
-export const callWorkerRetention = {
-  removeOnComplete: { age: 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
-} as const;
-
-export const purgeJobOptions = (maxAttempts: number): JobsOptions => ({
-  attempts: maxAttempts,
-  backoff: { type: "exponential", delay: 1000 },
-  removeOnComplete: { age: 3600, count: 10_000 },
-  removeOnFail: { age: 30 * 24 * 3600, count: 50_000 },
-});
-
-export const purgeJobId = (callId: string) => `purge-${callId}`;
+export * from "./jobs/call-job";
+export * from "./jobs/purge-job";
 
 export interface Queues {
   calls: Queue<CallJobData>;
@@ -77,20 +27,18 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   };
 }
 
-export const CALL_JOB_NAME = "dial";
-
 export async function enqueueCall(queues: Queues, job: CallJob): Promise<void> {
-  await queues.calls.add(CALL_JOB_NAME, { orgId: job.orgId }, callJobOptions(job.callId));
+  await queues.calls.add(callJob.name, callJob.data(job), callJob.options(job.callId));
 }
 
 /** Enqueues many calls in one round trip (same jobs as enqueueCall). */
 export async function enqueueCalls(queues: Queues, jobs: readonly CallJob[]): Promise<void> {
   if (jobs.length === 0) return;
   await queues.calls.addBulk(
-    jobs.map((job) => ({ name: CALL_JOB_NAME, data: { orgId: job.orgId }, opts: callJobOptions(job.callId) })),
+    jobs.map((job) => ({ name: callJob.name, data: callJob.data(job), opts: callJob.options(job.callId) })),
   );
 }
 
-export async function enqueuePurge(queues: Queues, job: PurgeJob, maxAttempts: number): Promise<void> {
-  await queues.purges.add("purge", job, { ...purgeJobOptions(maxAttempts), jobId: purgeJobId(job.callId) });
+export async function enqueuePurge(queues: Pick<Queues, "purges">, job: PurgeJob, maxAttempts: number): Promise<void> {
+  await queues.purges.add(purgeJob.name, purgeJob.data(job), purgeJob.options(job.callId, maxAttempts));
 }

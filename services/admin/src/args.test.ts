@@ -30,6 +30,8 @@ describe("parseCommandLine", () => {
       "credits add",
       "quota set",
       "call show",
+      "call cancel",
+      "call delete",
       "endpoint create",
       "endpoint list",
       "endpoint update",
@@ -106,6 +108,7 @@ describe("parseCommandLine", () => {
       /^--amount must be a whole number of at least 1, got "2.5"/,
     );
     expect(usageError("call", "show")).toMatch(/^--call is required/);
+    expect(usageError("call", "cancel", "--call", "call_1")).toMatch(/^--org is required/);
     expect(parse("quota", "set", "--org", "o", "--daily", "0")).toMatchObject({ kind: "run" });
     expect(parse("org", "create", "--name", "n", "--credits", "2147483647", "--daily-quota", "0")).toMatchObject({ kind: "run" });
   });

@@ -1,3 +1,4 @@
+import type { CallUseCaseDeps } from "@inbound/calls";
 import type { Config } from "@inbound/config";
 import type { PrismaClient } from "@inbound/db";
 import type { SecretBox } from "@inbound/security";
@@ -10,6 +11,11 @@ export interface CommandContext {
   secretBox: SecretBox;
   /** Applies a change of an organisation's token, signing or quota and tells the ingress replicas. */
   ingress: Pick<OrgChangeNotifier, "apply" | "revoke">;
+  /**
+   * @inbound/calls' dependencies (the call queues on a Redis connection opened on first use, closed with the
+   * command) and the warnings its use cases logged, for the command's `admin: warning:` line.
+   */
+  calls(): { deps: CallUseCaseDeps; warnings: string[] };
 }
 
 /** Every command prints exactly one JSON object with --json, or `text` for a person. */

@@ -1,5 +1,6 @@
-import { maskUrlPassword as maskPassword } from "@inbound/logging";
+import { causeCode, maskUrlPassword as maskPassword } from "@inbound/logging";
 import { ConfigError } from "@inbound/config";
+import { ApiError } from "@inbound/contracts";
 import { isDatabaseUnavailable, NotFoundError } from "@inbound/db";
 import { UsageError } from "./args";
 import { IngressUnreachableError } from "./org-changes";
@@ -17,9 +18,13 @@ export function describeError(error: unknown, databaseUrl: string | undefined): 
   if (error instanceof UsageError) return { exitCode: EXIT_USAGE, message: error.message };
   if (error instanceof ConfigError) return { exitCode: EXIT_FAILURE, message: error.message };
   if (error instanceof NotFoundError) return { exitCode: EXIT_FAILURE, message: error.message };
+  // A use case's refusal (SPEC §2's codes): its message and stable code; a 400 is a usage error.
+  if (error instanceof ApiError) {
+    return { exitCode: error.status === 400 ? EXIT_USAGE : EXIT_FAILURE, message: `${error.message} (${error.code})` };
+  }
   if (error instanceof IngressUnreachableError) return { exitCode: EXIT_FAILURE, message: error.message };
   const where = `DATABASE_URL=${databaseUrl ? maskPassword(databaseUrl) : "(unset)"}`;
-  const code = errorCode(error);
+  const code = causeCode(error);
   const reason = summary(error);
   if (code && DATABASE_URL_CODES.has(code)) {
     return { exitCode: EXIT_FAILURE, message: `Postgres at ${where} refused the connection: ${reason}` };
@@ -37,16 +42,6 @@ export function describeError(error: unknown, databaseUrl: string | undefined): 
     };
   }
   return { exitCode: EXIT_FAILURE, message: reason };
-}
-
-/** The first error code found along the cause chain (pg's SQLSTATE, a Node errno code or Prisma's P-code). */
-function errorCode(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e && depth < 6; depth++) {
-    const candidate = e as { code?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
-    if (typeof candidate.code === "string" && candidate.code !== "") return candidate.code;
-    e = candidate.cause ?? candidate.meta?.driverAdapterError;
-  }
-  return undefined;
 }
 
 /**

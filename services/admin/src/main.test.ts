@@ -46,6 +46,8 @@ describe("admin CLI entry point", () => {
       "credits add --org ID --amount N",
       "quota set --org ID --daily N",
       "call show --call ID",
+      "call cancel --org ID --call ID",
+      "call delete --org ID --call ID",
       "pnpm admin demo",
     ]) {
       expect(top.stdout).toContain(line);

@@ -1,5 +1,9 @@
 import { type Config, loadConfig } from "@inbound/config";
+import type { CallUseCaseDeps } from "@inbound/calls";
 import { createDatabase, type Database } from "@inbound/db";
+import { createLogger } from "@inbound/logging";
+import { createQueues, createRedis, type Queues } from "@inbound/queue";
+
 import { SecretBox } from "@inbound/security";
 import { parseCommandLine } from "./args";
 import { COMMANDS } from "./commands";
@@ -11,6 +15,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   let config: Config | undefined;
   let database: Database | undefined;
   let ingress: OrgChangeNotifier | undefined;
+  let callQueues: { redis: ReturnType<typeof createRedis>; queues: Queues } | undefined;
   try {
     const commandLine = parseCommandLine(COMMANDS, argv);
     if (commandLine.kind === "help") {
@@ -35,6 +40,19 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       prisma: database.prisma,
       secretBox: new SecretBox(config.SECRETS_KEY),
       ingress,
+      calls() {
+        const cfg = config as Config;
+        const redis = createRedis({ url: cfg.REDIS_URL, timeoutMs: cfg.REDIS_TIMEOUT_MS, role: "client", name: "inbound-admin" });
+        callQueues = { redis, queues: createQueues(redis, cfg.REDIS_PREFIX) };
+        const warnings: string[] = [];
+        // The use cases' warnings (ids only) become the command's one `admin: warning:` line, not log lines.
+        const logger = createLogger(
+          { level: "warn", name: "admin" },
+          { write: (line: string) => void warnings.push(JSON.parse(line).msg) },
+        );
+        const deps: CallUseCaseDeps = { sql: (database as Database).pool, queues: callQueues.queues, logger, config: cfg };
+        return { deps, warnings };
+      },
     });
     await write(process.stdout, commandLine.json ? `${JSON.stringify(output.json)}\n` : `${output.text}\n`);
     if (output.warning) await write(process.stderr, `admin: warning: ${output.warning}\n`);
@@ -45,6 +63,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return exitCode;
   } finally {
     await ingress?.close();
+    await callQueues?.queues.close();
+    callQueues?.redis.disconnect();
     await database?.close();
   }
 }

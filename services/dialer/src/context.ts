@@ -1,16 +1,20 @@
 import { isTerminal } from "@inbound/contracts";
-import type { MovedCall, SqlClient, TransitionRequest, TransitionResult } from "@inbound/db";
+import type { MovedCall, TransitionRequest, TransitionResult } from "@inbound/db";
 import type { CallStore } from "./call-store";
+import type { DialerStore } from "./ports/dialer-store";
 import { type Logger, REDACTED_PATHS } from "@inbound/logging";
 import type { DialerMetrics } from "./metrics";
 import type { TelephonyProvider } from "./telephony/provider";
 
-/** What the use cases need, passed in (no module-level state). */
+/**
+ * What the use cases need, passed in (no module-level state). Storage only through the ports (calls,
+ * store): every statement is the adapters' (call-store.ts, ports/dialer-store.ts over @inbound/db).
+ */
 export interface DialerContext {
-  /** The pg pool: every statement of the dialer runs on it as a named prepared statement (no Prisma). */
-  sql: SqlClient;
-  /** Claims and transitions on `sql`, batched under load. */
+  /** Port: claims and transitions, batched under load. */
   calls: CallStore;
+  /** Port: every other statement of the use cases (see ports/dialer-store.ts). */
+  store: DialerStore;
   provider: TelephonyProvider;
   logger: Logger;
   /** For the per-call lines (see perCallLogger). */

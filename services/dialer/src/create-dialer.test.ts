@@ -12,10 +12,12 @@ import {
   type TestOrg,
 } from "../../ingress/src/test-support/harness";
 import { createDialer, type Dialer } from "./create-dialer";
+import { SimulatedProvider } from "./telephony/simulated-provider";
 import {
   callRow,
   callStatus,
   captureLogger,
+  createTestOrg as createDialerOrg,
   credits,
   dialsOf,
   NUMBERS,
@@ -266,6 +268,19 @@ describe("with the dialer running", () => {
     expect(log.lines().some((l) => l.msg === "queued call had no job: enqueued again" && l.callId === lost.callId)).toBe(true);
   });
 
+  test("a malformed job fails at once, for good (UnrecoverableError: no retry), naming the field only", async () => {
+    const calls = await ingress.queues.calls.add("dial", { orgId: "+49 151 2345678" }, { jobId: "call_malformed" });
+    const purges = await ingress.queues.purges.add("purge", { callId: "call_x" } as never, { jobId: "purge-malformed", attempts: 5 });
+    for (const [queue, job, reason] of [
+      [ingress.queues.calls, calls, "invalid calls job: orgId"],
+      [ingress.queues.purges, purges, "invalid purges job: orgId"],
+    ] as const) {
+      await eventually(async () => (await queue.getJobState(job.id!)) === "failed", 20_000);
+      const failed = await queue.getJob(job.id!);
+      expect({ reason: failed?.failedReason, attemptsMade: failed?.attemptsMade }).toEqual({ reason, attemptsMade: 1 });
+    }
+  });
+
   test("nothing the dialer logged carries PII", () => {
     const text = log.text();
     for (const needle of ["4155552671", "9876543210", "Asha Rao", "Marguerite", "example.net", "kingfisher"])
@@ -286,9 +301,41 @@ test("/readyz answers 503 naming the dependency that is down; /healthz stays 200
     const url = `http://127.0.0.1:${port}`;
     const ready = await send(url, "/readyz", { method: "GET" });
     expect(ready.status).toBe(503);
-    expect(ready.body).toEqual({ status: "unavailable", checks: { postgres: false, redis: true } });
+    expect(ready.body).toEqual({
+      success: false,
+      error: { code: "service_unavailable", message: "Not ready: postgres unavailable." },
+      checks: { postgres: false, redis: true },
+    });
     expect((await send(url, "/healthz", { method: "GET" })).status).toBe(200);
   } finally {
     await broken.stop();
   }
+});
+
+test("at the shutdown deadline the placement in flight is aborted through BullMQ's processor signal; the stop is clean", async () => {
+  const dialerOrg = await createDialerOrg(suite.db.prisma);
+  const config = loadConfig({ ...suite.env, REDIS_PREFIX: `${suite.prefix}abort`, SHUTDOWN_TIMEOUT_MS: "300" });
+  const provider = new SimulatedProvider(suite.db.pool, { ringMs: 1, talkMs: 1, noAnswerMs: 1 });
+  const placing: { started: boolean; abortedWith?: unknown } = { started: false };
+  provider.placeCall = (_target, signal) => {
+    placing.started = true;
+    // Never answers by itself: only the abort ends it.
+    return new Promise((_, reject) =>
+      signal.addEventListener("abort", () => {
+        placing.abortedWith = signal.reason;
+        reject(new Error("aborted"));
+      }),
+    );
+  };
+  const hanging = createDialer({ config, logger: captureLogger("silent").logger, provider });
+  await hanging.start();
+  const { callId } = await queueCall(suite.db.prisma, hanging.queues, dialerOrg);
+  try {
+    await eventually(async () => placing.started, 20_000);
+  } finally {
+    const report = await hanging.stop();
+    expect(report).toEqual({ clean: true, abandonedJobs: 0 });
+  }
+  expect(placing.abortedWith).toBe("dialer_shutdown");
+  expect(await callStatus(suite.db.prisma, callId)).toBe("dialing"); // left to the reconciler to re-attach
 });

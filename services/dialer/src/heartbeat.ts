@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { heartbeatDialer, type SqlClient } from "@inbound/db";
 import type { Logger } from "@inbound/logging";
-import { errorCode } from "./errors/error-code";
+import { errorCode } from "@inbound/logging";
 
 /** A dialer process's id: readable (host, pid) and unique per start (a restarted process is a new dialer). */
 export function newDialerId(): string {

@@ -1,4 +1,5 @@
-export { createDialer, type Dialer, type DialerDeps } from "./create-dialer";
+export { createDialer, createDialerFromDeps, type Dialer, type DialerDeps, type DialerOptions } from "./create-dialer";
+export { buildDialerDeps } from "./deps";
 export type { DialerContext } from "./context";
 export { createDialerMetrics } from "./metrics";
 export * from "./telephony/provider";

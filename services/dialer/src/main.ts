@@ -1,12 +1,14 @@
 import { loadConfigOrExit } from "@inbound/config";
 import { createLogger } from "@inbound/logging";
-import { createDialer, SHUTDOWN_GRACE_MS } from "./create-dialer";
+import { createDialerFromDeps, SHUTDOWN_GRACE_MS } from "./create-dialer";
+import { buildDialerDeps } from "./deps";
 
 /** `pnpm start:dialer`: one dialer replica. Run as many as needed; they share Postgres and Redis. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit("dialer");
   const logger = createLogger({ level: config.LOG_LEVEL, name: "dialer" });
-  const dialer = createDialer({ config, logger });
+  // The composition root: the infrastructure built once here, then wired into a dialer.
+  const dialer = createDialerFromDeps(buildDialerDeps({ config, logger }));
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

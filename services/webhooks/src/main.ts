@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadConfigOrExit } from "@inbound/config";
 import { createDatabase } from "@inbound/db";
-import { createLogger } from "@inbound/logging";
+import { createLogger, probeReadiness, readinessReply, within } from "@inbound/logging";
 import { createRedis } from "@inbound/queue";
 import { createWebhookWorker } from "@inbound/webhooks";
 import { collectDefaultMetrics, Registry } from "prom-client";
@@ -32,18 +32,12 @@ async function main(): Promise<void> {
   const server = http.createServer((req, res) => {
     if (req.url === "/healthz") return void res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
     if (req.url === "/readyz") {
-      void Promise.all([
-        database.pool.query("SELECT 1").then(
-          () => true,
-          () => false,
-        ),
-        clientRedis.ping().then(
-          () => true,
-          () => false,
-        ),
-      ]).then(([postgres, redis]) => {
-        const ready = postgres && redis && !stopping && webhooks.worker.isRunning();
-        res.writeHead(ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ postgres, redis, stopping }));
+      void probeReadiness(
+        { postgres: () => database.pool.query("SELECT 1"), redis: () => clientRedis.ping() },
+        { postgres: config.DATABASE_TIMEOUT_MS, redis: config.REDIS_TIMEOUT_MS },
+      ).then((checks) => {
+        const reply = readinessReply({ ...checks, worker: !stopping && webhooks.worker.isRunning() });
+        res.writeHead(reply.statusCode, { ...reply.headers, "content-type": "application/json" }).end(JSON.stringify(reply.body));
       });
       return;
     }
@@ -60,7 +54,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, "webhooks stopping");
     setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS + 2000).unref();
     // Attempts in flight finish (each bounded by WEBHOOK_TIMEOUT_MS); an unfinished one is handed over after its lease.
-    await Promise.race([webhooks.stop(), new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_TIMEOUT_MS).unref())]);
+    await within(webhooks.stop(), config.SHUTDOWN_TIMEOUT_MS);
     server.close();
     await Promise.allSettled([workerRedis.quit(), clientRedis.quit(), database.close()]);
     logger.info("webhooks stopped");

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { errorChain } from "@inbound/logging";
 
 /** Connect-phase failures: the statement never reached Postgres, so nothing it would have written exists. */
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "57P03", "53300", "P1001", "P2024"]);
@@ -15,15 +16,14 @@ const SESSION_KILLED = new Set(["57P01", "57P02", "57P05"]);
  * answered with an error (statement_timeout 57014, a constraint, a deadlock), which rolled it back.
  */
 export function mayHaveCommitted(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 6; depth++) {
-    const candidate = e as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+  for (const e of errorChain(error, 6)) {
+    const candidate = e as { name?: unknown; code?: unknown; message?: unknown };
     if (candidate.name === "StatementNotSentError") return false;
     const code = typeof candidate.code === "string" ? candidate.code : undefined;
     if (code && NOT_SENT_CODES.has(code)) return false;
     if (code && SESSION_KILLED.has(code)) return true;
     if (code && SQLSTATE.test(code)) return false;
     if (typeof candidate.message === "string" && NOT_SENT_MESSAGE.test(candidate.message)) return false;
-    e = candidate.cause ?? candidate.meta?.driverAdapterError;
   }
   return true;
 }

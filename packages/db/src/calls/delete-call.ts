@@ -1,13 +1,14 @@
 import { type CallStatus, TERMINAL_STATUSES } from "@inbound/contracts";
 import { EVENTS_SO_FAR, outboxCtes } from "../webhooks/outbox-sql";
 import { runSql, type SqlClient } from "./run-sql";
+import { statusListSql } from "./status-sql";
 
 export type DeleteCallResult =
   | { deleted: true; providerCallId: string | null }
   /** current is null when the call does not exist for this organisation or was already deleted. */
   | { deleted: false; current: CallStatus | null; engaged: boolean };
 
-const TERMINAL = [...TERMINAL_STATUSES].map((s) => `'${s}'::call_status`).join(", ");
+const TERMINAL = statusListSql(TERMINAL_STATUSES);
 
 const ERASE_CALL = `
   WITH erased AS (

@@ -1,5 +1,6 @@
-import type { CallStatus } from "@inbound/contracts";
+import { type CallStatus, LIVE_STATUSES, RETRY_PENDING_STATUS } from "@inbound/contracts";
 import { runSql, type SqlClient } from "../calls/run-sql";
+import { statusListSql } from "../calls/status-sql";
 import {
   type MovedCall,
   type MovedRow,
@@ -8,6 +9,11 @@ import {
   TRANSITIONS_WITH,
   transitionInputs,
 } from "../calls/transition-call";
+
+/** The state machine's sets as SQL (packages/contracts/src/call-status.ts): the statement texts stay constant. */
+const LIVE = statusListSql(LIVE_STATUSES);
+/** The status the retry_pending sub-state refines (dialing). */
+const RETRY_STATUS = statusListSql([RETRY_PENDING_STATUS]);
 
 /** What the dialer needs to place a call. Contact data is read here, from Postgres: jobs carry ids only. */
 export interface DialableCall {
@@ -227,7 +233,7 @@ export async function claimRetryAttempt(
     "dialer_claim_retry",
     `UPDATE calls SET attempts = attempts + 1, retry_pending_at = NULL, updated_at = now(),
       owner_dialer_id = COALESCE($3::text, owner_dialer_id)
-    WHERE id = $1::text AND status = 'dialing'::call_status AND deleted_at IS NULL
+    WHERE id = $1::text AND status = ${RETRY_STATUS} AND deleted_at IS NULL
       AND retry_pending_at IS NOT NULL AND retry_pending_at <= now() AND attempts = $2::int
     RETURNING attempts`,
     [input.callId, input.attempts, input.dialerId ?? null],
@@ -248,12 +254,12 @@ export async function scheduleRetry(
     "dialer_schedule_retry",
     `WITH scheduled AS (
       UPDATE calls SET retry_pending_at = now() + make_interval(secs => $3::float8), updated_at = now()
-      WHERE id = $1::text AND status = 'dialing'::call_status AND deleted_at IS NULL
+      WHERE id = $1::text AND status = ${RETRY_STATUS} AND deleted_at IS NULL
         AND retry_pending_at IS NULL AND attempts = $2::int
       RETURNING id
     ), event AS (
       INSERT INTO call_events (call_id, from_status, to_status, detail)
-      SELECT id, 'dialing'::call_status, 'dialing'::call_status, $4::text FROM scheduled
+      SELECT id, ${RETRY_STATUS}, ${RETRY_STATUS}, $4::text FROM scheduled
       RETURNING id
     )
     SELECT EXISTS (SELECT 1 FROM scheduled) AS scheduled`,
@@ -278,7 +284,7 @@ export async function recordPlacements(
     `UPDATE calls c SET provider_call_id = i.provider_call_id, updated_at = now()
     FROM jsonb_to_recordset($1::jsonb) AS i(call_id text, attempt int, provider_call_id text)
     WHERE c.id = i.call_id AND c.attempts = i.attempt AND c.deleted_at IS NULL
-      AND c.status IN ('dialing'::call_status, 'ringing'::call_status, 'in_progress'::call_status)
+      AND c.status IN (${LIVE})
     RETURNING c.id`,
     [JSON.stringify(placements.map((p) => ({ call_id: p.callId, attempt: p.attempt, provider_call_id: p.providerCallId })))],
   );

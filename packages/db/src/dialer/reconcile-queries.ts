@@ -1,5 +1,9 @@
-import type { CallStatus } from "@inbound/contracts";
+import { type CallStatus, LIVE_STATUSES } from "@inbound/contracts";
 import { runSql, type SqlClient } from "../calls/run-sql";
+import { statusListSql } from "../calls/status-sql";
+
+/** The state machine's live statuses as SQL (packages/contracts/src/call-status.ts). */
+const LIVE = statusListSql(LIVE_STATUSES);
 
 export interface QueuedCallRef {
   id: string;
@@ -63,7 +67,7 @@ export async function findIdleLiveCalls(
     "reconcile_find_idle_live",
     `SELECT id, org_id, status::text AS status, retry_pending_at IS NOT NULL AS retry_pending, request_id, owner_dialer_id
     FROM calls c
-    WHERE status IN ('dialing'::call_status, 'ringing'::call_status, 'in_progress'::call_status) AND deleted_at IS NULL
+    WHERE status IN (${LIVE}) AND deleted_at IS NULL
       AND updated_at < now() - make_interval(secs => $1::float8)
       AND NOT (id = ANY($3::text[]))
     ORDER BY updated_at

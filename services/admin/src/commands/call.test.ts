@@ -1,5 +1,6 @@
 import { newId } from "@inbound/contracts";
-import { createAgent, createOrganization, transitionCall } from "@inbound/db";
+import { createAgent, createOrganization, createQueuedCalls, transitionCall } from "@inbound/db";
+import { createQueues, purgeJobId } from "@inbound/queue";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import { expectFailure, expectJson, runAdmin } from "../test-support";
 
@@ -90,5 +91,51 @@ describe("call show", () => {
     expect(text.stdout).not.toContain(NUMBER);
 
     expect(expectFailure(unknown, 1)).toBe("call call_nope not found");
+  });
+});
+
+describe("call cancel and call delete (@inbound/calls, the webhook's, REST's and the dashboard's use cases)", () => {
+  it("cancels a queued call with its refund, refuses a second cancel with the status, deletes a connected call and queues its purge", async () => {
+    const { prisma } = suite.db;
+    const { org_id: orgId } = await createOrganization(prisma, { name: "Queued", credits: 3, dailyQuota: 10 });
+    const { agent_id: agentId } = await createAgent(prisma, { orgId, name: "Bot" });
+    const queued = newId("call");
+    const [created] = await createQueuedCalls(suite.db.pool, [
+      { callId: queued, orgId, agentId, contactNumber: NUMBER, cost: 1 },
+    ]);
+    expect(created?.outcome).toBe("created");
+    const finished = await completedCall();
+
+    const [canceled, foreignDelete] = await Promise.all([
+      runAdmin(suite.env, ["call", "cancel", "--org", orgId, "--call", queued, "--json"]),
+      runAdmin(suite.env, ["call", "delete", "--org", orgId, "--call", finished.callId, "--json"]),
+    ]);
+    expect(expectJson(canceled)).toEqual({ call_id: queued, status: "canceled", message: "Call has been canceled." });
+    expect((await prisma.organization.findUnique({ where: { id: orgId } }))?.credits).toBe(3);
+    const events = await prisma.callEvent.findMany({ where: { callId: queued }, orderBy: { at: "asc" } });
+    expect(events.at(-1)).toMatchObject({ toStatus: "canceled", detail: "canceled by admin CLI" });
+    // Another organisation's call is not found, and stays as it was.
+    expect(expectFailure(foreignDelete, 1)).toBe("No call with this call_id exists for this organisation. (call_not_found)");
+    expect((await prisma.call.findUnique({ where: { id: finished.callId } }))?.deletedAt).toBeNull();
+
+    const [again, deleted] = await Promise.all([
+      runAdmin(suite.env, ["call", "cancel", "--org", orgId, "--call", queued, "--json"]),
+      runAdmin(suite.env, ["call", "delete", "--org", finished.orgId, "--call", finished.callId, "--json"]),
+    ]);
+    expect(expectFailure(again, 1)).toBe("The call is canceled; only a scheduled or queued call can be canceled. (call_not_cancelable)");
+    expect(expectJson(deleted)).toEqual({ call_id: finished.callId, deleted: true, message: "Call has been deleted." });
+    expect(await prisma.call.findUnique({ where: { id: finished.callId } })).toMatchObject({
+      contactNumber: null,
+      deletedAt: expect.any(Date),
+    });
+    const queues = createQueues(suite.redis, suite.prefix);
+    try {
+      expect((await queues.purges.getJob(purgeJobId(finished.callId)))?.data).toEqual({
+        callId: finished.callId,
+        orgId: finished.orgId,
+      });
+    } finally {
+      await queues.close();
+    }
   });
 });

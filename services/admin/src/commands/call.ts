@@ -1,7 +1,8 @@
+import { type CallRequest, type CallUseCaseDeps, cancelCall, deleteCall } from "@inbound/calls";
 import { showCall } from "@inbound/db";
 import { presentOrder } from "@inbound/orders";
 import { required } from "../args";
-import type { Command } from "../command";
+import type { Command, OptionValues } from "../command";
 
 const show: Command = {
   path: ["call", "show"],
@@ -53,4 +54,59 @@ const show: Command = {
   },
 };
 
-export const callCommands: Command[] = [show];
+const callOptions = {
+  org: { value: "ID", description: "the call's organization (org_…); another organization's call is not found", required: true },
+  call: { value: "ID", description: "call id (call_…)", required: true },
+};
+
+const request = (values: OptionValues): CallRequest => ({
+  orgId: required(values, "org"),
+  callId: required(values, "call"),
+  by: "admin CLI",
+  field: "call_id",
+});
+
+/**
+ * A command running one of @inbound/calls' use cases (the webhook's, REST's and the dashboard's own) on the
+ * call of --org; a refusal is one `admin:` line with the use case's message and code (exit 1).
+ */
+function callUseCaseCommand<T extends { callId: string; message: string }>(
+  name: string,
+  summary: string,
+  useCase: (deps: CallUseCaseDeps, request: CallRequest) => Promise<T>,
+  present: (done: T) => Record<string, unknown>,
+): Command {
+  return {
+    path: ["call", name],
+    summary,
+    options: callOptions,
+    prepare(values) {
+      const req = request(values);
+      return async (context) => {
+        const { deps, warnings } = context.calls();
+        const done = await useCase(deps, req);
+        return {
+          json: { call_id: done.callId, ...present(done), message: done.message },
+          text: `${done.message} (${done.callId})`,
+          warning: warnings.join("; ") || undefined,
+        };
+      };
+    },
+  };
+}
+
+const cancel = callUseCaseCommand(
+  "cancel",
+  "Cancel a queued call (its credit comes back); any other status is refused with the status.",
+  cancelCall,
+  (done) => ({ status: done.status }),
+);
+
+const del = callUseCaseCommand(
+  "delete",
+  "Delete a finished call that connected: erase its contact data here and at the provider.",
+  deleteCall,
+  () => ({ deleted: true }),
+);
+
+export const callCommands: Command[] = [show, cancel, del];

@@ -82,7 +82,7 @@ const demo: Command = {
           cancelCurl,
           "",
           `4. Or open the dashboard at ${dashboardUrl} and sign in as ${email} with the password ${password}`,
-          "   (shown once; Calls, Integrations → Inbound Webhooks, Request log, Usage).",
+          "   (shown once; Calls, Integrations → Inbound Webhooks, API keys and Status webhooks, Request log, Usage).",
           "",
           `The calling-hours guard is OFF for this demo organisation, so its calls are dialled at any hour. Turn it on`,
           `(calls only 08:00–21:00 in the recipient's time zone) with: ${adminCommand} org policy set --org ${org.org_id} --calling-hours-guard on`,

@@ -6,7 +6,7 @@
   const { labels, series } = JSON.parse(data.textContent);
   const colors = {
     queued: "#6b7280", dialing: "#0369a1", ringing: "#7c3aed", in_progress: "#0891b2", completed: "#15803d",
-    no_answer: "#b45309", busy: "#c2410c", failed: "#b91c1c", canceled: "#374151",
+    no_answer: "#a16207", busy: "#be185d", failed: "#b91c1c", canceled: "#374151",
   };
   new Chart(canvas, {
     type: "bar",

@@ -1,7 +1,7 @@
-import { ApiError, CALL_STATUSES, type CallStatus } from "@inbound/contracts";
+import { CALL_NOT_FOUND_MESSAGE, type CallRequest, type CallUseCaseDeps, callNotFound, cancelCall, deleteCall } from "@inbound/calls";
+import { ApiError, CALL_STATUSES, type CallStatus, isTerminal } from "@inbound/contracts";
 import { listOrgCalls, showOrgCall, type CallTimeline } from "@inbound/db";
 import { type Request, type Response, Router } from "express";
-import { cancelCallFromDashboard, deleteCallFromDashboard, isTerminal } from "../calls";
 import type { DashboardDeps } from "../deps";
 import { Html, html } from "../html";
 import { currentUser, flash, pageContext } from "../session";
@@ -33,10 +33,12 @@ function callsTable(calls: Awaited<ReturnType<typeof listOrgCalls>>): Html {
 
 function timelinePanel(call: CallTimeline, csrfToken: string | undefined): Html {
   const live = !isTerminal(call.status);
+  // The controls have ids: htmx gives the focus back to the element of the same id after each refresh, so a
+  // keyboard user's focus survives it.
   const actions = html`<div class="actions">
-      ${call.status === "queued" ? html`<form method="post" action="/calls/${call.id}/cancel">${csrfField(csrfToken)}<button type="submit" class="danger">Cancel call</button></form>` : ""}
-      ${isTerminal(call.status) ? html`<a class="button secondary" href="/calls/${call.id}/delete">Delete call…</a>` : ""}
-      <a href="/calls">All calls</a>
+      ${call.status === "queued" ? html`<form method="post" action="/calls/${call.id}/cancel">${csrfField(csrfToken)}<button type="submit" class="danger" id="cancel-call">Cancel call</button></form>` : ""}
+      ${isTerminal(call.status) ? html`<a class="button secondary" id="delete-call" href="/calls/${call.id}/delete">Delete call…</a>` : ""}
+      <a href="/calls" id="all-calls">All calls</a>
     </div>`;
   // While the call is live, htmx refreshes this panel every second (the timeline grows in place).
   return html`<div id="call-panel" ${live ? new Html(`hx-get="/calls/${call.id}" hx-trigger="every 1s" hx-swap="outerHTML" hx-select="#call-panel"`) : ""}>
@@ -86,7 +88,7 @@ export function callRoutes(deps: DashboardDeps): Router {
     res
       .status(404)
       .type("html")
-      .send(String(layout(pageContext(req, "Call not found", "calls"), html`<h1>Call not found</h1><p>No call with this call_id exists for this organisation.</p><p><a href="/calls">All calls</a></p>`)));
+      .send(String(layout(pageContext(req, "Call not found", "calls"), html`<h1>Call not found</h1><p>${CALL_NOT_FOUND_MESSAGE}</p><p><a href="/calls">All calls</a></p>`)));
   };
 
   router.get("/calls/:id", async (req, res) => {
@@ -99,13 +101,17 @@ export function callRoutes(deps: DashboardDeps): Router {
     res.type("html").send(String(layout(ctx, body)));
   });
 
+  // Cancel and delete are @inbound/calls' use cases, the webhook's, REST's and the admin CLI's own.
+  const useCaseDeps: CallUseCaseDeps = { sql: deps.db.pool, queues: deps.queues, logger: deps.logger, config: deps.config };
+
   /** Runs cancel/delete and turns §2's refusals into the message shown on the call's page. */
-  async function act(req: Request, res: Response, run: (orgId: string, callId: string) => Promise<string>, after: "call" | "list") {
+  async function act(req: Request, res: Response, run: typeof cancelCall | typeof deleteCall, after: "call" | "list") {
     const { orgId } = currentUser(req);
     const callId = String(req.params.id);
     try {
-      if (!CALL_ID.test(callId)) throw new ApiError("call_not_found", "No call with this call_id exists for this organisation.");
-      const message = await run(orgId, callId);
+      if (!CALL_ID.test(callId)) throw callNotFound("call_id");
+      const request: CallRequest = { orgId, callId, by: "dashboard", field: "call_id" };
+      const { message } = await run(useCaseDeps, request);
       flash(req, "ok", message);
       res.redirect(303, after === "list" ? "/calls" : `/calls/${callId}`);
     } catch (error) {
@@ -116,7 +122,7 @@ export function callRoutes(deps: DashboardDeps): Router {
     }
   }
 
-  router.post("/calls/:id/cancel", (req, res) => act(req, res, (o, c) => cancelCallFromDashboard(deps, o, c), "call"));
+  router.post("/calls/:id/cancel", (req, res) => act(req, res, cancelCall, "call"));
 
   router.get("/calls/:id/delete", async (req, res) => {
     const { orgId } = currentUser(req);
@@ -131,7 +137,7 @@ export function callRoutes(deps: DashboardDeps): Router {
     res.type("html").send(String(layout(ctx, body)));
   });
 
-  router.post("/calls/:id/delete", (req, res) => act(req, res, (o, c) => deleteCallFromDashboard(deps, o, c), "list"));
+  router.post("/calls/:id/delete", (req, res) => act(req, res, deleteCall, "list"));
 
   return router;
 }

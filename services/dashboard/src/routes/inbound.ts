@@ -26,7 +26,8 @@ const GRACE_CHOICES = [
 ];
 
 export function recipes(input: { url: string; agentId: string; secret?: string }): { curl: string; signed: string } {
-  const payload = JSON.stringify({ action: "call.create", data: { agent_id: input.agentId, contact_number: "+14155552671" } });
+  // Spaced like a person writes JSON, so a narrow page wraps the command between values, never inside one.
+  const payload = `{"action": "call.create", "data": {"agent_id": ${JSON.stringify(input.agentId)}, "contact_number": "+14155552671"}}`;
   const curl = `curl -X POST '${input.url}' \\\n  -H 'Content-Type: application/json' \\\n  -d '${payload}'`;
   const signed = [
     `URL='${input.url}'`,

@@ -32,9 +32,9 @@ export function pageRoutes(deps: DashboardDeps): Router {
           ? html`<div class="empty">No requests in the last 7 days.</div>`
           : html`<table id="request-log"><thead><tr><th scope="col">Time</th><th scope="col">Transport</th><th scope="col">Action</th><th scope="col">Status</th><th scope="col">Error code</th><th scope="col">Latency</th><th scope="col">Request id</th><th scope="col">Signature</th></tr></thead>
             <tbody>${entries.map(
-              (e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.transport}</td><td>${e.action ?? "—"}</td>
+              (e) => html`<tr><td class="nowrap">${formatTime(e.at)}</td><td>${e.transport}</td><td>${e.action ?? "—"}</td>
                 <td><span class="badge ${e.status < 400 ? "completed" : "failed"}">${e.status}</span></td><td>${e.code ?? "—"}</td>
-                <td>${e.latencyMs.toFixed(1)} ms</td><td><code>${e.requestId}</code></td>
+                <td class="nowrap">${e.latencyMs.toFixed(1)} ms</td><td><code>${e.requestId}</code></td>
                 <td>${e.signatureVerified === undefined ? "not required" : e.signatureVerified ? "verified" : "not verified"}</td></tr>`,
             )}</tbody></table>`
       }`;

@@ -52,7 +52,12 @@ describe("probes (unchanged by the move to Express)", () => {
     ready = { postgres: true, redis: false };
     const down = await fetch(`${url}/readyz`);
     expect(down.status).toBe(503);
-    expect(await down.json()).toEqual({ status: "unavailable", checks: ready });
+    expect(down.headers.get("retry-after")).toBe("5");
+    expect(await down.json()).toEqual({
+      success: false,
+      error: { code: "service_unavailable", message: "Not ready: redis unavailable." },
+      checks: ready,
+    });
     expect((await fetch(`${url}/healthz`, { method: "HEAD" })).status).toBe(200);
     const post = await fetch(`${url}/healthz`, { method: "POST" });
     expect(post.status).toBe(405);
@@ -76,7 +81,11 @@ describe("probes (unchanged by the move to Express)", () => {
     const url = await start({ checkReady: async () => Promise.reject(new Error("boom")) });
     const res = await fetch(`${url}/readyz`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: "unavailable" });
+    expect(await res.json()).toEqual({
+      success: false,
+      error: { code: "service_unavailable", message: "Not ready: readiness check unavailable." },
+      checks: {},
+    });
   });
 });
 

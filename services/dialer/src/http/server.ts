@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { readinessReply } from "@inbound/logging";
 import type { Queue } from "bullmq";
 import express, { type ErrorRequestHandler, type Express, type Response } from "express";
 import type { Registry } from "prom-client";
@@ -8,7 +9,7 @@ import { createQueueBoard, QUEUE_BOARD_PATH } from "./queue-board";
 export interface ProbeServerDeps {
   /** Prometheus registry served at /metrics; without it (METRICS_ENABLED=false) /metrics is not mounted (404). */
   registry?: Registry;
-  /** Resolves when Postgres and Redis answer; rejects (PII-free message) otherwise. */
+  /** Whether Postgres and Redis answer (see probeReadiness); a rejection counts as not ready. */
   checkReady: () => Promise<{ postgres: boolean; redis: boolean }>;
   /** Bull Board at /admin/queues behind this key; without it the board is not mounted (404). */
   admin?: { key: string; queues: readonly Queue[] };
@@ -44,12 +45,8 @@ export function createProbeApp(deps: ProbeServerDeps): Express {
   app.get("/healthz", (_req, res) => json(res, 200, { status: "ok" }));
   app.get("/readyz", (_req, res) => {
     void deps.checkReady().then(
-      (checks) =>
-        json(res, checks.postgres && checks.redis ? 200 : 503, {
-          status: checks.postgres && checks.redis ? "ready" : "unavailable",
-          checks,
-        }),
-      () => json(res, 503, { status: "unavailable" }),
+      (checks) => reply(res, readinessReply({ ...checks })),
+      () => reply(res, readinessReply(null)),
     );
   });
   const registry = deps.registry;
@@ -76,6 +73,11 @@ export function createProbeApp(deps: ProbeServerDeps): Express {
 
 export function createProbeServer(deps: ProbeServerDeps): Server {
   return createServer(createProbeApp(deps));
+}
+
+function reply(res: Response, answer: ReturnType<typeof readinessReply>): void {
+  res.set(answer.headers);
+  json(res, answer.statusCode, answer.body);
 }
 
 function json(res: Response, status: number, body: unknown): void {

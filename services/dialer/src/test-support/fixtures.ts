@@ -5,6 +5,7 @@ import { createLogger, type Logger } from "@inbound/logging";
 import { enqueueCall, type Queues } from "@inbound/queue";
 import { eventually, type SuiteEnv } from "@inbound/testing";
 import { createCallStore } from "../call-store";
+import { createDialerStore } from "../ports/dialer-store";
 import { type DialerContext, perCallLogger } from "../context";
 import { createDialerMetrics } from "../metrics";
 import type { TelephonyProvider } from "../telephony/provider";
@@ -131,8 +132,8 @@ export function testContext(
 ): DialerContext {
   const logger = overrides.logger ?? createLogger({ level: "silent", name: "dialer" });
   return {
-    sql: suite.db.pool,
     calls: createCallStore(suite.db.pool),
+    store: createDialerStore(suite.db.pool),
     provider:
       overrides.provider ??
       new SimulatedProvider(suite.db.pool, {

@@ -1,4 +1,11 @@
-import { type CallStatus, forwardPath, type ProviderEvent, statusOfProviderEvent } from "@inbound/contracts";
+import {
+  type CallStatus,
+  forwardPath,
+  isRetryPending,
+  isTerminal,
+  type ProviderEvent,
+  statusOfProviderEvent,
+} from "@inbound/contracts";
 import type { CallProgress, EngagementRecord } from "@inbound/db";
 import { type DialerContext, moveCall } from "../context";
 
@@ -28,7 +35,7 @@ export async function applyProviderEvent(ctx: DialerContext, event: ProviderEven
     const call = await ctx.calls.progress(event.callId);
     if (!call) return "ignored:call_gone";
     if (call.attempts !== event.attempt) return "ignored:other_attempt";
-    if (call.retryPending) return "ignored:retry_pending";
+    if (isRetryPending(call)) return "ignored:retry_pending";
     const path = forwardPath(call.status, target);
     if (path === null) return "ignored:past_it";
     if (path.length === 0) return "ignored:already_there";
@@ -41,7 +48,7 @@ export async function applyProviderEvent(ctx: DialerContext, event: ProviderEven
 async function walk(ctx: DialerContext, call: CallProgress, path: CallStatus[], event: ProviderEvent): Promise<boolean> {
   let from = call.status;
   for (const to of path) {
-    const ends = to === "completed" || to === "no_answer" || to === "busy" || to === "failed";
+    const ends = isTerminal(to);
     const result = await moveCall(ctx, {
       callId: call.id,
       from,

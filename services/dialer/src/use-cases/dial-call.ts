@@ -1,5 +1,5 @@
-import type { CallStatus } from "@inbound/contracts";
-import { claimRetryAttempt, type DialableCall, scheduleRetry } from "@inbound/db";
+import { type CallStatus, isRetryPending } from "@inbound/contracts";
+import type { DialableCall } from "@inbound/db";
 import { type DialerContext, moveCall, recordTransition } from "../context";
 import { ProviderError } from "../telephony/provider";
 import { lostCallOf } from "./end-lost-call";
@@ -47,9 +47,9 @@ export async function dialCall(ctx: DialerContext, job: DialJob, signal: AbortSi
       case "dialing":
       case "ringing":
       case "in_progress": {
-        if (call.status === "dialing" && call.retryPending) {
+        if (isRetryPending(call)) {
           if (call.retryDueInMs > 0) return { kind: "retry", delayMs: call.retryDueInMs };
-          const attempt = await claimRetryAttempt(ctx.sql, {
+          const attempt = await ctx.store.claimRetryAttempt({
             callId: call.id,
             attempts: call.attempts,
             dialerId: ctx.liveness.dialerId,
@@ -98,7 +98,7 @@ async function placeAttempt(ctx: DialerContext, call: DialableCall, attempt: num
     ctx.metrics.providerErrors.inc({ code: error.code, transient: String(error.transient) });
     if (error.transient && attempt < ctx.dial.maxAttempts) {
       const delayMs = ctx.dial.backoffMs * 2 ** (attempt - 1);
-      const scheduled = await scheduleRetry(ctx.sql, {
+      const scheduled = await ctx.store.scheduleRetry({
         callId: call.id,
         attempts: attempt,
         delayMs,

@@ -1,7 +1,7 @@
 import { isLive, type CallStatus } from "@inbound/contracts";
 import type { DialableCall } from "@inbound/db";
 import { type DialerContext, moveCall } from "../context";
-import { errorCode } from "../errors/error-code";
+import { errorCode } from "@inbound/logging";
 
 /**
  * Why a live call is ended by the dialer rather than by a provider event:

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { claimProviderEvents, markProviderEventsApplied, type RecordedProviderEvent } from "@inbound/db";
+import type { RecordedProviderEvent } from "@inbound/db";
 import type { DialerContext } from "../context";
-import { errorCode } from "../errors/error-code";
+import { errorCode } from "@inbound/logging";
 import { applyProviderEvent } from "./apply-provider-event";
 
 export interface ProviderEventPumpOptions {
@@ -53,9 +53,9 @@ export function createProviderEventPump(ctx: DialerContext, options: ProviderEve
   return {
     /** One round: claims, applies and marks up to a batch; returns how many events it claimed. */
     async runOnce(): Promise<number> {
-      const events = await claimProviderEvents(ctx.sql, { limit: batchSize, leaseMs });
+      const events = await ctx.store.claimProviderEvents({ limit: batchSize, leaseMs });
       if (events.length === 0) return 0;
-      await markProviderEventsApplied(ctx.sql, await applyAll(events));
+      await ctx.store.markProviderEventsApplied(await applyAll(events));
       return events.length;
     },
     batchSize,

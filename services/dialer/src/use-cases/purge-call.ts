@@ -1,6 +1,5 @@
-import { loadDeletion, providerCallIdsOf, recordPurgeAttempt } from "@inbound/db";
 import type { DialerContext } from "../context";
-import { errorCode } from "../errors/error-code";
+import { errorCode } from "@inbound/logging";
 
 export interface PurgeJobData {
   callId: string;
@@ -23,24 +22,24 @@ export class PurgeFailedError extends Error {
  * Each attempt is counted on the audit record; a failure throws so BullMQ retries it with backoff.
  */
 export async function purgeCall(ctx: DialerContext, job: PurgeJobData): Promise<PurgeResult> {
-  const deletion = await loadDeletion(ctx.sql, job);
+  const deletion = await ctx.store.loadDeletion(job);
   if (!deletion) return { kind: "dropped", reason: "no deletion record" };
   if (deletion.providerPurgedAt) return { kind: "dropped", reason: "already purged" };
   try {
-    const providerCallIds = new Set(await providerCallIdsOf(ctx.sql, deletion.callId));
+    const providerCallIds = new Set(await ctx.store.providerCallIdsOf(deletion.callId));
     if (deletion.providerCallId) providerCallIds.add(deletion.providerCallId);
     await ctx.provider.deleteArtifacts({ callId: deletion.callId, providerCallIds: [...providerCallIds] });
   } catch (error) {
     const code = errorCode(error);
     ctx.metrics.providerErrors.inc({ code, transient: "true" });
-    await recordPurgeAttempt(ctx.sql, { callId: deletion.callId, succeeded: false }).catch(() => undefined);
+    await ctx.store.recordPurgeAttempt({ callId: deletion.callId, succeeded: false }).catch(() => undefined);
     ctx.logger.warn(
       { callId: deletion.callId, code, requestId: deletion.requestId ?? undefined },
       "provider purge failed; will retry",
     );
     throw new PurgeFailedError(code);
   }
-  const recorded = await recordPurgeAttempt(ctx.sql, { callId: deletion.callId, succeeded: true });
+  const recorded = await ctx.store.recordPurgeAttempt({ callId: deletion.callId, succeeded: true });
   ctx.logger.info(
     { callId: deletion.callId, requestId: deletion.requestId ?? undefined, attempts: recorded?.providerAttempts },
     "provider copies purged",

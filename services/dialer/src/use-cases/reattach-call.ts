@@ -1,6 +1,5 @@
-import { scheduleRetry, takeOverLostCall, touchLiveCall } from "@inbound/db";
 import type { DialerContext } from "../context";
-import { errorCode } from "../errors/error-code";
+import { errorCode } from "@inbound/logging";
 import { applyProviderEvent } from "./apply-provider-event";
 import { endLostCall, type LostCall } from "./end-lost-call";
 
@@ -35,7 +34,7 @@ export async function reattachCall(ctx: DialerContext, call: LostCall): Promise<
   const seen = await ctx.provider.getCall(ref);
   if (seen.state === "unknown") {
     if (call.providerCallId) return (await endLostCall(ctx, call, "provider_lost")) ? "ended" : "moved";
-    const taken = await takeOverLostCall(ctx.sql, {
+    const taken = await ctx.store.takeOverLostCall({
       callId: call.callId,
       status: call.status,
       dialerId: ctx.liveness.dialerId,
@@ -45,7 +44,7 @@ export async function reattachCall(ctx: DialerContext, call: LostCall): Promise<
     if (!taken.taken) return taken.ownerAlive ? "owner_alive" : "moved";
     if (ctx.provider.findsCallsByOurReference && call.status === "dialing" && call.attempt < ctx.dial.maxAttempts) {
       const delayMs = ctx.dial.backoffMs * 2 ** (call.attempt - 1);
-      const scheduled = await scheduleRetry(ctx.sql, {
+      const scheduled = await ctx.store.scheduleRetry({
         callId: call.callId,
         attempts: call.attempt,
         delayMs,
@@ -71,7 +70,7 @@ export async function reattachCall(ctx: DialerContext, call: LostCall): Promise<
     if (outcome === "moved") return "reattached";
     if (outcome !== "ignored:already_there") return "moved";
   }
-  await touchLiveCall(ctx.sql, { callId: call.callId, status: call.status }).catch((error: unknown) => {
+  await ctx.store.touchLiveCall({ callId: call.callId, status: call.status }).catch((error: unknown) => {
     ctx.logger.warn({ callId: call.callId, err: errorCode(error) }, "could not mark a re-attached call as seen");
   });
   return "reattached";

@@ -1,14 +1,8 @@
-import {
-  findIdleLiveCalls,
-  findQueuedCalls,
-  findUnpurgedDeletions,
-  loadDialableCall,
-  sweepExpiredIdempotencyRecords,
-} from "@inbound/db";
-import { enqueueCall, enqueuePurge, purgeJobId, type Queues } from "@inbound/queue";
-import type { Queue } from "bullmq";
+import { isRetryPending } from "@inbound/contracts";
+import type { Queues } from "@inbound/queue";
 import type { Redis } from "ioredis";
 import type { DialerContext } from "../context";
+import { createRedisDialerJobs, type DialerJobs, type JobLiveness } from "../ports/dialer-jobs";
 import { lostCallOf } from "./end-lost-call";
 import { reattachCall } from "./reattach-call";
 
@@ -34,8 +28,6 @@ export interface ReconcileReport {
   sweptIdempotencyRecords: number;
 }
 
-type JobLiveness = { state: "live" } | { state: "missing" } | { state: "finished"; finishedAgoMs: number };
-
 /**
  * Repairs what a crash between two systems can leave behind; every step is conditional or idempotent,
  * so any number of dialers may run it at once:
@@ -49,42 +41,26 @@ type JobLiveness = { state: "live" } | { state: "missing" } | { state: "finished
  * - expired Idempotency-Key records (past IDEMPOTENCY_TTL_SECONDS) are deleted, a batch per round.
  */
 export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redis, options: ReconcilerOptions) {
+  return createReconcilerOver(ctx, createRedisDialerJobs(queues, redis, options.purgeMaxAttempts), options);
+}
+
+/** The reconciler over its two ports: storage (ctx.store) and the dialer's jobs. */
+export function createReconcilerOver(ctx: DialerContext, jobs: DialerJobs, options: Omit<ReconcilerOptions, "purgeMaxAttempts">) {
   const batch = options.batchSize ?? 500;
   let cursor: { queuedAt: Date; id: string } | null = null;
 
-  async function liveness(queue: Queue, jobIds: string[]): Promise<JobLiveness[]> {
-    if (jobIds.length === 0) return [];
-    const pipeline = redis.pipeline();
-    for (const id of jobIds) pipeline.hmget(queue.toKey(id), "timestamp", "finishedOn");
-    const replies = (await pipeline.exec()) ?? [];
-    const now = Date.now();
-    return replies.map(([error, fields]) => {
-      if (error) throw error;
-      const [timestamp, finishedOn] = fields as (string | null)[];
-      if (!timestamp) return { state: "missing" };
-      if (finishedOn) return { state: "finished", finishedAgoMs: now - Number(finishedOn) };
-      return { state: "live" };
-    });
-  }
-
-  /** A finished job keeps its id in Redis (removeOnComplete/removeOnFail keep it a while): remove it first. */
-  async function replaceFinished(queue: Queue, jobId: string, found: JobLiveness): Promise<void> {
-    if (found.state === "finished") await queue.remove(jobId).catch(() => 0);
-  }
-
   async function requeueQueuedCalls(report: ReconcileReport): Promise<void> {
-    const calls = await findQueuedCalls(ctx.sql, { olderThanMs: options.afterMs, limit: batch, after: cursor });
+    const calls = await ctx.store.findQueuedCalls({ olderThanMs: options.afterMs, limit: batch, after: cursor });
     // Walk a long backlog page by page across rounds; start over from the oldest after the last page.
     cursor = calls.length === batch ? { queuedAt: calls[calls.length - 1]!.queuedAt, id: calls[calls.length - 1]!.id } : null;
-    const states = await liveness(
-      queues.calls,
+    const states = await jobs.states(
+      "call",
       calls.map((c) => c.id),
     );
     for (const [i, call] of calls.entries()) {
       const found = states[i]!;
       if (found.state === "live" || (found.state === "finished" && found.finishedAgoMs < options.afterMs)) continue;
-      await replaceFinished(queues.calls, call.id, found);
-      await enqueueCall(queues, { callId: call.id, orgId: call.orgId });
+      await jobs.requeueCall({ callId: call.id, orgId: call.orgId }, found);
       report.requeuedCalls.push(call.id);
       ctx.logger.warn(
         { callId: call.id, requestId: call.requestId ?? undefined, job: found.state },
@@ -94,16 +70,15 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
   }
 
   async function requeuePurges(report: ReconcileReport): Promise<void> {
-    const deletions = await findUnpurgedDeletions(ctx.sql, { olderThanMs: options.afterMs, limit: batch });
-    const states = await liveness(
-      queues.purges,
-      deletions.map((d) => purgeJobId(d.callId)),
+    const deletions = await ctx.store.findUnpurgedDeletions({ olderThanMs: options.afterMs, limit: batch });
+    const states = await jobs.states(
+      "purge",
+      deletions.map((d) => d.callId),
     );
     for (const [i, deletion] of deletions.entries()) {
       const found = states[i]!;
       if (found.state === "live" || (found.state === "finished" && found.finishedAgoMs < options.afterMs)) continue;
-      await replaceFinished(queues.purges, purgeJobId(deletion.callId), found);
-      await enqueuePurge(queues, { callId: deletion.callId, orgId: deletion.orgId }, options.purgeMaxAttempts);
+      await jobs.requeuePurge({ callId: deletion.callId, orgId: deletion.orgId }, found);
       report.requeuedPurges.push(deletion.callId);
       ctx.logger.warn({ callId: deletion.callId, job: found.state }, "provider purge not done and no live job: enqueued again");
     }
@@ -111,18 +86,18 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
 
   async function resolveLostCalls(report: ReconcileReport): Promise<void> {
     // Live calls no provider event moved for a while (this process's placements in progress excepted).
-    const calls = await findIdleLiveCalls(ctx.sql, {
+    const calls = await ctx.store.findIdleLiveCalls({
       idleMs: options.stuckAfterMs,
       limit: batch,
       following: [...ctx.liveness.following],
     });
     // A pending retry lives in Redis (a delayed job): only its job can tell whether it is lost. Every other
     // live call lives at the provider and is judged by it (reattachCall), so this step works with Redis away.
-    const waiting = calls.filter((c) => c.retryPending);
+    const waiting = calls.filter(isRetryPending);
     const jobStates = new Map<string, JobLiveness>();
     try {
-      const states = await liveness(
-        queues.calls,
+      const states = await jobs.states(
+        "call",
         waiting.map((c) => c.id),
       );
       for (const [i, c] of waiting.entries()) jobStates.set(c.id, states[i]!);
@@ -130,17 +105,16 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
       ctx.logger.warn({ err: (error as Error)?.name }, "reconcile: job states unreadable (Redis away?); live calls only");
     }
     for (const idle of calls) {
-      if (idle.retryPending) {
+      if (isRetryPending(idle)) {
         const found = jobStates.get(idle.id);
         if (!found || found.state === "live") continue; // unknown, or its delayed job is still there
         // Waiting for a transient retry, nothing is up at the provider: dialing again is safe.
-        await replaceFinished(queues.calls, idle.id, found);
-        await enqueueCall(queues, { callId: idle.id, orgId: idle.orgId });
+        await jobs.requeueCall({ callId: idle.id, orgId: idle.orgId }, found);
         report.retriesRequeued.push(idle.id);
         continue;
       }
-      const call = await loadDialableCall(ctx.sql, { callId: idle.id, orgId: idle.orgId });
-      if (!call || call.retryPending) continue;
+      const call = await ctx.store.loadDialableCall({ callId: idle.id, orgId: idle.orgId });
+      if (!call || isRetryPending(call)) continue;
       const outcome = await reattachCall(ctx, lostCallOf(call));
       if (outcome === "ended") report.endedLostCalls.push(call.id);
       if (outcome === "reattached") report.reattachedCalls.push(call.id);
@@ -149,7 +123,7 @@ export function createReconciler(ctx: DialerContext, queues: Queues, redis: Redi
   }
 
   async function sweepIdempotencyRecords(report: ReconcileReport): Promise<void> {
-    report.sweptIdempotencyRecords = await sweepExpiredIdempotencyRecords(ctx.sql, batch);
+    report.sweptIdempotencyRecords = await ctx.store.sweepExpiredIdempotencyRecords(batch);
   }
 
   return {

@@ -1,19 +1,19 @@
 import { ApiError } from "@inbound/contracts";
 import { BatcherFullError, isDatabaseUnavailable } from "@inbound/db";
+import { errorChain, READINESS_RETRY_AFTER_SECONDS } from "@inbound/logging";
 
-export const RETRY_AFTER_SECONDS = 5;
+export const RETRY_AFTER_SECONDS = READINESS_RETRY_AFTER_SECONDS;
 
 const REDIS_MESSAGES =
   /Connection is closed|Stream isn't writeable|Command timed out|Reached the max retries per request|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|enqueue timed out|LOADING|MASTERDOWN|CLUSTERDOWN|READONLY/i;
 
 /** True when an error means Redis is unreachable or not serving (answer 503). */
 export function isRedisUnavailable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    const candidate = e as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+  for (const e of errorChain(error, 5)) {
+    const candidate = e as { name?: unknown; code?: unknown; message?: unknown };
     if (candidate.name === "MaxRetriesPerRequestError" || candidate.name === "RedisUnavailableError") return true;
     if (typeof candidate.code === "string" && REDIS_MESSAGES.test(candidate.code)) return true;
     if (typeof candidate.message === "string" && REDIS_MESSAGES.test(candidate.message)) return true;
-    e = candidate.cause;
   }
   return false;
 }
@@ -39,15 +39,5 @@ export function toUnavailable(error: unknown): ApiError | null {
   return null;
 }
 
-/** Rejects after ms with a Redis-unavailable error: BullMQ waits forever for a connection that never came up. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new Error(`${label} timed out after ${ms} ms`);
-      error.name = "RedisUnavailableError";
-      reject(error);
-    }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+/** Bounded Redis steps (shared with @inbound/calls' use cases). */
+export { withTimeout } from "@inbound/queue";

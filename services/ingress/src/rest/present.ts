@@ -2,7 +2,7 @@ import type { CallEventRecord, CallRecord } from "@inbound/db";
 import { readCall } from "@inbound/db";
 import { presentOrder } from "@inbound/orders";
 import type { CreatedCall, Transport } from "../use-cases/action";
-import { callNotFound } from "../use-cases/cancel-call";
+import { callNotFound } from "@inbound/calls";
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 

@@ -12,7 +12,7 @@ import { applyQuota } from "../pipeline/apply-quota";
 import { readIdempotencyKey, requestHash } from "../pipeline/idempotency-key";
 import { assertStorable, parseJson } from "../pipeline/parse-body";
 import { isJsonContentType, rawBodyOf, readRawBody, requireJson } from "../pipeline/read-body";
-import { callNotFound } from "../use-cases/cancel-call";
+import { callNotFound } from "@inbound/calls";
 import { type ActionRunner, INGRESS_BATCHING } from "../use-cases/run-action";
 import { mountApiReference } from "./docs";
 import { mountOrderRoutes } from "./order-routes";

@@ -1,11 +1,12 @@
 import type { Database } from "@inbound/db";
+import { probeReadiness, readinessReply } from "@inbound/logging";
 import express, { type Express, type Request, type Response } from "express";
 import type { Redis } from "ioredis";
 import { Pool } from "pg";
 import type { Registry } from "prom-client";
 import { methodNotAllowed, notFound } from "../http/errors";
 import { sendError } from "../http/respond";
-import { RETRY_AFTER_SECONDS, serviceUnavailable, withTimeout } from "../http/unavailable";
+import { serviceUnavailable } from "../http/unavailable";
 
 /** /healthz on the public port: the process is alive (for a load balancer). Nothing else operational is public. */
 export function mountHealthz(app: Express): void {
@@ -44,11 +45,11 @@ export function createReadiness(deps: { db: Database; redis: Redis; timeoutMs: n
   let running: Promise<ReadinessChecks> | undefined;
 
   async function run(): Promise<ReadinessChecks> {
-    const [postgres, redis] = await Promise.allSettled([
-      withTimeout(pool.query("SELECT 1"), deps.timeoutMs, "readiness"),
-      withTimeout(deps.redis.ping(), deps.timeoutMs, "readiness"),
-    ]);
-    const checks = { postgres: postgres.status === "fulfilled", redis: redis.status === "fulfilled" };
+    const { postgres, redis } = await probeReadiness(
+      { postgres: () => pool.query("SELECT 1"), redis: () => deps.redis.ping() },
+      deps.timeoutMs,
+    );
+    const checks = { postgres, redis };
     last = { at: Date.now(), checks };
     return checks;
   }
@@ -86,23 +87,8 @@ export function createOperationalApp(deps: {
       sendError(res, serviceUnavailable("service"));
       return;
     }
-    const checks = await deps.readiness.check();
-    if (checks.postgres && checks.redis) {
-      res.json({ status: "ready", checks });
-      return;
-    }
-    res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
-    res.status(503).json({
-      success: false,
-      error: {
-        code: "service_unavailable",
-        message: `Not ready: ${Object.entries(checks)
-          .filter(([, ok]) => !ok)
-          .map(([name]) => name)
-          .join(" and ")} unavailable.`,
-      },
-      checks,
-    });
+    const reply = readinessReply({ ...(await deps.readiness.check()) });
+    res.status(reply.statusCode).set(reply.headers).json(reply.body);
   });
   app.all("/readyz", methodNotAllowed("GET, HEAD"));
 

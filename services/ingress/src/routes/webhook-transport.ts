@@ -1,7 +1,6 @@
+import { CALL_CANCELED_MESSAGE, CALL_DELETED_MESSAGE } from "@inbound/calls";
 import type { Transport } from "../use-cases/action";
-import { CALL_CANCELED_MESSAGE } from "../use-cases/cancel-call";
 import { CALL_QUEUED_MESSAGE, CALL_SCHEDULED_MESSAGE } from "../use-cases/create-call";
-import { CALL_DELETED_MESSAGE } from "../use-cases/delete-call";
 
 /** The webhook's presentation (SPEC §2): fields under `data.`, and short acknowledgements. */
 export const WEBHOOK_TRANSPORT: Transport = {

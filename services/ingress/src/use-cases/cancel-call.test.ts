@@ -1,3 +1,4 @@
+// call.cancel through the webhook: run-action hands it to @inbound/calls' cancelCall (packages/calls has the use-case tests).
 import { showOrganization } from "@inbound/db";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import { advanceCall } from "../test-support/calls";

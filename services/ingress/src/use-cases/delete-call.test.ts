@@ -1,3 +1,4 @@
+// call.delete through the webhook: run-action hands it to @inbound/calls' deleteCall (packages/calls has the use-case tests).
 import { createQueues, purgeJobId } from "@inbound/queue";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import { advanceCall } from "../test-support/calls";

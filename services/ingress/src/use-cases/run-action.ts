@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { type Action, ApiError } from "@inbound/contracts";
+import { cancelCall, deleteCall } from "@inbound/calls";
+import { type Action, ApiError, type CallRefData } from "@inbound/contracts";
 import {
   type CreateCallInput,
   claimIdempotencyKey,
@@ -14,19 +15,33 @@ import type { IngressDeps } from "../deps";
 import { requestContext } from "../http/context";
 import type { IngressMetrics } from "../metrics";
 import type { ActionContext, ActionDeps, ActionResult } from "./action";
-import { cancelCall } from "./cancel-call";
 import { createCall, idempotencyKeyInFlight, OutcomeUnknownError } from "./create-call";
-import { deleteCall } from "./delete-call";
 
 /** The ingress fails every waiting request at once when Postgres is down: each would only wait for the same timeout. */
 export const INGRESS_BATCHING = { maxBatch: 64, concurrency: 2, failWaitingWhenUnavailable: true } as const;
 
 type ActionHandler = (deps: ActionDeps, ctx: ActionContext, data: never) => Promise<ActionResult>;
 
+/** The request as @inbound/calls' use cases take it: who asks, and how this transport names call_id. */
+const callRequest = (ctx: ActionContext, data: CallRefData) => ({
+  orgId: ctx.orgId,
+  callId: data.call_id,
+  by: ctx.transport.name,
+  field: ctx.transport.field("call_id"),
+  requestId: ctx.requestId,
+});
+
+/** cancel and delete are @inbound/calls' (the dashboard's and the admin CLI's too); the transport shapes the 200. */
 const ACTION_HANDLERS: Record<Action, ActionHandler> = {
   "call.create": createCall,
-  "call.cancel": cancelCall,
-  "call.delete": deleteCall,
+  "call.cancel": async (deps, ctx, data: CallRefData) => {
+    await cancelCall(deps, callRequest(ctx, data));
+    return { status: 200, body: await ctx.transport.canceled(deps, ctx, data.call_id) };
+  },
+  "call.delete": async (deps, ctx, data: CallRefData) => {
+    await deleteCall(deps, callRequest(ctx, data));
+    return { status: 200, body: ctx.transport.deleted(data.call_id) };
+  },
 };
 
 export interface ActionRunner {
