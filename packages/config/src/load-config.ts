@@ -91,6 +91,8 @@ const schema = z.object({
   /** A dialer silent in Postgres this long is dead: only then are the calls it owns ended as lost. */
   DIALER_DEAD_AFTER_MS: int(15_000, 200),
   RECONCILE_INTERVAL_MS: int(10_000, 50),
+  /** Call orders (SPEC §9): how often each dialer queues the scheduled calls that came due and hands freed slots on. */
+  ORDERS_TICK_MS: int(1000, 10),
   RECONCILE_AFTER_MS: int(30_000, 0),
   PURGE_MAX_ATTEMPTS: int(10, 1),
   TELEPHONY_PROVIDER: z.enum(["simulated", "twilio"]).default("simulated"),

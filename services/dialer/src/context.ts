@@ -3,6 +3,7 @@ import type { MovedCall, TransitionRequest, TransitionResult } from "@inbound/db
 import type { CallStore } from "./call-store";
 import type { DialerStore } from "./ports/dialer-store";
 import { type Logger, REDACTED_PATHS } from "@inbound/logging";
+import type { Clock } from "@inbound/orders";
 import type { DialerMetrics } from "./metrics";
 import type { TelephonyProvider } from "./telephony/provider";
 
@@ -23,6 +24,8 @@ export interface DialerContext {
   /** Retries of transient provider errors; the longest a call may stay live (CALL_MAX_DURATION_MS). */
   dial: { maxAttempts: number; backoffMs: number; maxCallMs: number };
   liveness: DialerLiveness;
+  /** "Now" for the call-order rules (SPEC §9), checked right before each dial: injectable for tests. */
+  clock: Clock;
 }
 
 /** This dialer process as the owner of calls (see packages/db/src/dialer/dialer-liveness.ts). */

@@ -14,6 +14,7 @@ import { createDialerStore } from "./ports/dialer-store";
 import { runStopSequence, type StopReport } from "./stop-sequence";
 import { createProviderEventPump, startProviderEventPump } from "./use-cases/provider-event-pump";
 import { createReconciler, startReconcilerLoop } from "./use-cases/reconcile";
+import { startDueCallsLoop } from "./use-cases/due-calls-loop";
 import { createCallWorker } from "./workers/call-worker";
 import { createInFlight } from "./workers/in-flight";
 import { createPurgeWorker } from "./workers/purge-worker";
@@ -60,6 +61,7 @@ export function createDialerFromDeps(deps: DialerDeps): Dialer {
     metrics,
     dial: { maxAttempts: config.DIAL_MAX_ATTEMPTS, backoffMs: config.DIAL_BACKOFF_MS, maxCallMs: config.CALL_MAX_DURATION_MS },
     liveness: { dialerId, deadAfterMs: config.DIALER_DEAD_AFTER_MS, following: new Set() },
+    clock: deps.clock,
   };
   const inFlight = createInFlight();
   const callWorker = createCallWorker(deps, context, inFlight);
@@ -96,6 +98,7 @@ export function createDialerFromDeps(deps: DialerDeps): Dialer {
   let heartbeat: Heartbeat | undefined;
   let reconcileLoop: ReturnType<typeof startReconcilerLoop> | undefined;
   let eventLoop: ReturnType<typeof startProviderEventPump> | undefined;
+  let dueLoop: ReturnType<typeof startDueCallsLoop> | undefined;
   let stopping: Promise<StopReport> | undefined;
 
   return {
@@ -115,6 +118,8 @@ export function createDialerFromDeps(deps: DialerDeps): Dialer {
       await Promise.all([callWorker.waitUntilReady(), purgeWorker.waitUntilReady()]);
       if (stopping) throw new Error("dialer stopped while starting");
       reconcileLoop = startReconcilerLoop(reconciler, config.RECONCILE_INTERVAL_MS);
+      // Call orders (SPEC §9): scheduled calls that came due, and calls that waited for a slot, get their jobs.
+      dueLoop = startDueCallsLoop(context, { sql: database.pool, queues, intervalMs: config.ORDERS_TICK_MS });
       await webhooks?.start();
       // Provider events wait in Postgres, not Redis: they are applied even while Redis is away.
       eventLoop = startProviderEventPump(eventPump, config.PROVIDER_EVENT_POLL_MS, (error) =>
@@ -130,7 +135,7 @@ export function createDialerFromDeps(deps: DialerDeps): Dialer {
         workers: [callWorker, purgeWorker],
         inFlight,
         webhooks,
-        loops: [reconcileLoop, eventLoop],
+        loops: [reconcileLoop, eventLoop, dueLoop],
         heartbeat,
         server,
       });

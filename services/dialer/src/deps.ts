@@ -1,6 +1,7 @@
 import type { Config } from "@inbound/config";
 import { createDatabase, type Database } from "@inbound/db";
 import { errorCode, type Logger } from "@inbound/logging";
+import { type Clock, systemClock } from "@inbound/orders";
 import { createQueues, createRedis, type Queues } from "@inbound/queue";
 import type { Redis } from "ioredis";
 import { newDialerId } from "./heartbeat";
@@ -24,6 +25,7 @@ export interface DialerDeps {
   metrics: DialerMetrics;
   /** Its row in `dialers` and the owner id of the calls it claims (unique per start). */
   dialerId: string;
+  clock: Clock;
 }
 
 /** What a caller may give; the rest is built from config. */
@@ -34,6 +36,8 @@ export interface DialerOptions {
   database?: Database;
   /** Defaults to the provider config.TELEPHONY_PROVIDER names. */
   provider?: TelephonyProvider;
+  /** The call-order rules' clock (SPEC §9); the system clock by default. Tests give a fake one. */
+  clock?: Clock;
 }
 
 /** The dialer's composition root: its infrastructure, built from config (nothing connects before use). */
@@ -80,5 +84,6 @@ export function buildDialerDeps(options: DialerOptions): DialerDeps {
     provider,
     metrics,
     dialerId: newDialerId(),
+    clock: options.clock ?? systemClock,
   };
 }

@@ -88,7 +88,7 @@ export async function advanceSimulatedDials(client: SqlClient, limit: number): P
     ), emitted AS (
       INSERT INTO provider_events (provider, provider_call_id, call_id, attempt, kind, end_reason, duration_seconds)
       SELECT 'simulated', provider_call_id, call_id, attempt, kind,
-        CASE WHEN kind IN ('busy', 'no_answer') THEN kind END,
+        CASE WHEN kind IN ('busy', 'no_answer', 'voicemail') THEN kind END,
         CASE WHEN kind = 'completed' THEN GREATEST(1, round(EXTRACT(EPOCH FROM (now() - answered_at))))::int END
       FROM stepped ORDER BY provider_call_id
       RETURNING id

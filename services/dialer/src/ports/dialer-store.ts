@@ -7,6 +7,7 @@ import {
   findUnpurgedDeletions,
   loadDeletion,
   loadDialableCall,
+  loadRedialContext,
   markProviderEventsApplied,
   providerCallIdsOf,
   recordPurgeAttempt,
@@ -48,6 +49,8 @@ export interface DialerStore {
   /** provider-event-pump: a leased batch of recorded provider events, and their outcomes once applied. */
   claimProviderEvents: Bound<typeof claimProviderEvents>;
   markProviderEventsApplied: Bound<typeof markProviderEventsApplied>;
+  /** apply-provider-event: what deciding a redial needs (SPEC §9), when an attempt ends no_answer, busy or voicemail. */
+  loadRedialContext: Bound<typeof loadRedialContext>;
 }
 
 /** Throws on a retry sub-state move the state machine refuses (a programming error), like assertTransition. */
@@ -80,5 +83,6 @@ export function createDialerStore(sql: SqlClient): DialerStore {
     recordPurgeAttempt: (input) => recordPurgeAttempt(sql, input),
     claimProviderEvents: (input) => claimProviderEvents(sql, input),
     markProviderEventsApplied: (outcomes) => markProviderEventsApplied(sql, outcomes),
+    loadRedialContext: (callId) => loadRedialContext(sql, callId),
   };
 }

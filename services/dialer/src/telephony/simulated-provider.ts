@@ -35,11 +35,18 @@ export interface SimulatedTimings {
   settleMs?: number;
 }
 
-export type SimulatedBehaviour = "no_answer" | "busy" | "fail" | "transient_then_connect" | "connect";
+export type SimulatedBehaviour = "no_answer" | "busy" | "fail" | "transient_then_connect" | "voicemail" | "connect";
 
-/** The test-number table: the destination's last four digits choose the outcome. */
-export function simulatedBehaviour(toNumber: string): SimulatedBehaviour {
+/**
+ * The test-number table: the destination's last four digits choose the outcome (`attempt`: the call's dial
+ * attempt, for the numbers whose later attempts differ).
+ */
+export function simulatedBehaviour(toNumber: string, attempt = 1): SimulatedBehaviour {
   if (toNumber.endsWith("0000")) return "no_answer";
+  // SPEC §9: answered by a machine.
+  if (toNumber.endsWith("0004")) return "voicemail";
+  // No answer on the first attempt, answered on the next (a redial that connects).
+  if (toNumber.endsWith("0005")) return attempt <= 1 ? "no_answer" : "connect";
   if (toNumber.endsWith("0001")) return "busy";
   if (toNumber.endsWith("0002")) return "fail";
   if (toNumber.endsWith("0003")) return "transient_then_connect";
@@ -58,6 +65,11 @@ export function simulatedScript(behaviour: SimulatedBehaviour, timings: Simulate
       return [
         ["ringing", 0],
         ["busy", timings.ringMs],
+      ];
+    case "voicemail":
+      return [
+        ["ringing", 0],
+        ["voicemail", timings.ringMs],
       ];
     case "fail":
       return [];
@@ -102,7 +114,7 @@ export class SimulatedProvider implements TelephonyProvider {
   async placeCall(target: DialTarget, signal: AbortSignal): Promise<{ providerCallId: string }> {
     signal.throwIfAborted();
     if (this.timings.placeMs) await sleep(this.timings.placeMs, undefined, { signal });
-    const behaviour = simulatedBehaviour(target.toNumber);
+    const behaviour = simulatedBehaviour(target.toNumber, target.attempt);
     const refused =
       behaviour === "fail" ? "failed" : behaviour === "transient_then_connect" && target.attempt === 1 ? "transient_error" : null;
     const providerCallId = newId("sim");
@@ -193,6 +205,7 @@ export class SimulatedProvider implements TelephonyProvider {
         return { state: "ended", providerCallId, event: "completed", durationSeconds: talkSeconds(row.talkedSeconds) };
       case "busy":
       case "no_answer":
+      case "voicemail":
         return { state: "ended", providerCallId, event: row.outcome, endReason: row.outcome };
       case "hung_up":
         return { state: "ended", providerCallId, event: "failed", endReason: "provider_hung_up" };

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "@inbound/orders";
 import { type CallStatus, isTerminal } from "@inbound/contracts";
 import { newId } from "@inbound/contracts";
 import { createAgent, createOrganization, createQueuedCall, type PrismaClient } from "@inbound/db";
@@ -128,6 +129,8 @@ export function testContext(
     /** Defaults to a fresh id (no heartbeat: a call it claims looks owned by a dead dialer to others). */
     dialerId?: string;
     deadAfterMs?: number;
+    /** The call-order rules' clock (default: the system clock). */
+    clock?: Clock;
   } = {},
 ): DialerContext {
   const logger = overrides.logger ?? createLogger({ level: "silent", name: "dialer" });
@@ -154,6 +157,7 @@ export function testContext(
       deadAfterMs: overrides.deadAfterMs ?? suite.config.DIALER_DEAD_AFTER_MS,
       following: new Set(),
     },
+    clock: overrides.clock ?? systemClock,
   };
 }
 

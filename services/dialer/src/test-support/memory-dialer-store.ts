@@ -240,6 +240,7 @@ export class MemoryDialerStore {
     },
     claimProviderEvents: async () => [] as RecordedProviderEvent[],
     markProviderEventsApplied: async () => undefined,
+    loadRedialContext: async () => null,
   };
 
   /** A DialerContext over this store, with `provider` and a silent logger. */
@@ -254,6 +255,7 @@ export class MemoryDialerStore {
       metrics: createDialerMetrics(undefined, { processMetrics: false }),
       dial: { maxAttempts: 3, backoffMs: 1000, maxCallMs: 3_600_000, ...overrides },
       liveness: { dialerId: "dlr_unit", deadAfterMs: 30_000, following: new Set() },
+      clock: { now: () => new Date(this.now) },
     };
   }
 }

@@ -7,6 +7,7 @@ import {
   statusOfProviderEvent,
 } from "@inbound/contracts";
 import type { CallProgress, EngagementRecord } from "@inbound/db";
+import { planAttemptEnd, REDIAL_OUTCOMES } from "@inbound/orders";
 import { type DialerContext, moveCall } from "../context";
 
 /** What applying an event did: `moved`, or `ignored:<why>` (stored with the event, PII-free). */
@@ -49,6 +50,22 @@ async function walk(ctx: DialerContext, call: CallProgress, path: CallStatus[], 
   let from = call.status;
   for (const to of path) {
     const ends = isTerminal(to);
+    // SPEC §9: an attempt that ended no_answer, busy or voicemail may earn a redial under the call's policy:
+    // the call goes back to scheduled (due inside the window, before not_after), this attempt's outcome kept.
+    const redial = from === "ringing" && (REDIAL_OUTCOMES as readonly string[]).includes(to) ? await redialOf(ctx, call, to) : null;
+    if (redial) {
+      const result = await moveCall(ctx, {
+        callId: call.id,
+        from,
+        to: "scheduled",
+        providerCallId: event.providerCallId ?? undefined,
+        attemptOutcome: to,
+        dueAt: redial.dueAt,
+        decision: redial.decision,
+        detail: `${event.provider} event ${event.kind}; redial due ${redial.dueAt.toISOString()}`,
+      });
+      return result.moved;
+    }
     const result = await moveCall(ctx, {
       callId: call.id,
       from,
@@ -62,6 +79,14 @@ async function walk(ctx: DialerContext, call: CallProgress, path: CallStatus[], 
     from = to;
   }
   return true;
+}
+
+/** The redial the call's policy gives after an attempt ended `outcome`, or null (see planAttemptEnd). */
+async function redialOf(ctx: DialerContext, call: CallProgress, outcome: string) {
+  const context = await ctx.store.loadRedialContext(call.id);
+  if (!context?.retryPolicy) return null;
+  const plan = planAttemptEnd(context, outcome, ctx.clock.now());
+  return plan.redial ? plan : null;
 }
 
 /** What the conversation produced, from the provider's copies (the event itself carries no PII). */

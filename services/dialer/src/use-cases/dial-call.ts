@@ -1,5 +1,6 @@
 import { type CallStatus, isRetryPending } from "@inbound/contracts";
 import type { DialableCall } from "@inbound/db";
+import { judgeDial } from "@inbound/orders";
 import { type DialerContext, moveCall, recordTransition } from "../context";
 import { ProviderError } from "../telephony/provider";
 import { lostCallOf } from "./end-lost-call";
@@ -19,12 +20,20 @@ export type DialResult =
   | { kind: "reattached"; outcome: string }
   | { kind: "ended"; status: CallStatus; endReason?: string }
   /** A transient provider error: run this job again in delayMs (the call waits in dialing, retry pending). */
-  | { kind: "retry"; delayMs: number };
+  | { kind: "retry"; delayMs: number }
+  /** SPEC §9, judged right before the dial: deferred (scheduled again), expired or canceled (opted out). */
+  | { kind: "order"; outcome: "deferred" | "expired" | "opted_out" }
+  /** The organisation is at its max_concurrent_calls: the call is parked, queued, until a slot frees. */
+  | { kind: "waiting_for_slot" };
 
 /**
  * The job handler of the calls queue. Decides from the call's row in Postgres, never from the job:
  * - queued: claim it (queued → dialing, attempts + 1, owner = this dialer, in the same statement as the
- *   read; a cancel that won makes the claim fail) and place the attempt;
+ *   read; a cancel that won makes the claim fail) and place the attempt. The claim is gated (SPEC §9): a call
+ *   with call-order rules (not_before, not_after, calling hours) or an opted-out number is judged first, by
+ *   the dialer's clock, right before the dial (judgeDial): dialled, scheduled again for the next opening,
+ *   expired (refunded) or canceled (opted out). A claim over the organisation's max_concurrent_calls parks
+ *   the call (the job ends; the due-calls loop hands it a freed slot, oldest first);
  * - dialing with a retry pending: claim the next attempt (conditional) and place it;
  * - dialing without a retry pending, ringing, in_progress: a redelivery (the dialer died while placing, or
  *   its lock lapsed). Never dial again: re-attach to the call at the provider (reattachCall);
@@ -33,13 +42,25 @@ export type DialResult =
  */
 export async function dialCall(ctx: DialerContext, job: DialJob, signal: AbortSignal): Promise<DialResult> {
   // A conditional write that loses a race sends us back to read what won; three rounds are plenty.
+  let gated = true;
   for (let round = 0; round < 3; round++) {
-    const claim = await ctx.calls.claim({ ...job, detail: "attempt 1", dialerId: ctx.liveness.dialerId });
+    const claim = await ctx.calls.claim({ ...job, detail: "attempt 1", dialerId: ctx.liveness.dialerId, gated });
     const call = claim.call;
     if (!call) return { kind: "dropped", reason: "call not found" };
     if (claim.claimed) {
       recordTransition(ctx, { callId: call.id, from: "queued", to: "dialing", incrementAttempts: true }, claim.moved);
       return placeAttempt(ctx, call, claim.moved.attempts, signal);
+    }
+    if (claim.waitingForSlot) return { kind: "waiting_for_slot" };
+    if (claim.needsCheck) {
+      const judged = await judgeBeforeDial(ctx, call);
+      if (judged === "dial") {
+        gated = false;
+        round -= 1; // the judgement is not a lost race
+        continue;
+      }
+      if (judged) return { kind: "order", outcome: judged };
+      continue; // the call moved under the judgement: read it again
     }
     switch (call.status) {
       case "queued":
@@ -69,6 +90,47 @@ export async function dialCall(ctx: DialerContext, job: DialJob, signal: AbortSi
     }
   }
   return { kind: "dropped", reason: "call kept moving under us" };
+}
+
+/**
+ * SPEC §9, right before the dial: the call's rules by the dialer's clock. Moves the call (one conditional
+ * transition) when it may not be dialled now; "dial" when it may; null when it moved meanwhile.
+ */
+async function judgeBeforeDial(
+  ctx: DialerContext,
+  call: DialableCall,
+): Promise<"dial" | "deferred" | "expired" | "opted_out" | null> {
+  const judgement = judgeDial(call.order, ctx.clock.now(), call.attempts + 1);
+  switch (judgement.action) {
+    case "dial":
+      return "dial";
+    case "cancel": {
+      const result = await moveCall(ctx, { callId: call.id, from: "queued", to: "canceled", detail: "opted_out", endReason: "opted_out" });
+      return result.moved ? "opted_out" : null;
+    }
+    case "defer": {
+      const result = await moveCall(ctx, {
+        callId: call.id,
+        from: "queued",
+        to: "scheduled",
+        dueAt: judgement.dueAt,
+        decision: judgement.decision,
+        detail: `deferred at dial time until ${judgement.dueAt.toISOString()}`,
+      });
+      return result.moved ? "deferred" : null;
+    }
+    case "expire": {
+      const result = await moveCall(ctx, {
+        callId: call.id,
+        from: "queued",
+        to: "expired",
+        decision: judgement.decision,
+        endReason: "not_after",
+        detail: `expired at dial time (${String(judgement.decision.reason)})`,
+      });
+      return result.moved ? "expired" : null;
+    }
+  }
 }
 
 /**
