@@ -12,7 +12,7 @@ import { benchIngress, benchTableGrowth } from "./scenarios/ingress";
 import { benchCallbacks } from "./scenarios/callbacks";
 import { benchRest } from "./scenarios/rest";
 import { benchRequestLog } from "./scenarios/request-log";
-import { benchOrders } from "./scenarios/orders";
+import { benchDueScan, benchOrders } from "./scenarios/orders";
 import { benchWebhooks } from "./scenarios/webhooks";
 import { provisionTenants } from "./lib/provision";
 import { buildBundles } from "./lib/processes";
@@ -28,9 +28,10 @@ const SECRETS_KEY = "ab".repeat(32);
 /** Connections of the provider-callback load (scenario 8). */
 const CALLBACK_CONNECTIONS = int("BENCH_CALLBACK_CONNECTIONS", 20);
 const [LIST_SMALL, LIST_LARGE] = (process.env.BENCH_LIST_ROWS ?? "10000,1000000").split(",").map(Number) as [number, number];
-/** Comma-separated subset of: ingress, footprint, dialer, growth, callbacks, rest, requestlog, webhooks, orders (default: all). */
+const [DUE_SMALL, DUE_LARGE] = (process.env.BENCH_DUE_ROWS ?? "10000,1000000").split(",").map(Number) as [number, number];
+/** Comma-separated subset of: ingress, footprint, dialer, growth, callbacks, rest, requestlog, webhooks, orders, duescan (default: all). */
 const SCENARIOS = new Set(
-  (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks,rest,requestlog,webhooks,orders")
+  (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks,rest,requestlog,webhooks,orders,duescan")
     .split(",")
     .map((s) => s.trim()),
 );
@@ -108,6 +109,11 @@ async function main(): Promise<void> {
       ? await step(
           `scenario 10 (issue 14): call.create plain vs with a retry policy vs scheduled with a retry policy, ${ROUNDS} rounds × ${SECONDS} s`,
           () => benchOrders(env, one, { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS }),
+        )
+      : undefined;
+    const dueScan = SCENARIOS.has("duescan")
+      ? await step(`scenario 16 (issue 14): the due-call scan among ${fmt(DUE_SMALL)} vs ${fmt(DUE_LARGE)} scheduled calls`, () =>
+          benchDueScan(stack.db, one, { small: DUE_SMALL, large: DUE_LARGE, samples: 200 }),
         )
       : undefined;
     const growth = SCENARIOS.has("growth")
@@ -269,6 +275,15 @@ async function main(): Promise<void> {
           `${fmt(r, 2)}× throughput (≥0.90 ${verdict(r >= 0.9)}), ${fmt(p, 2)}× p99`,
         ]);
       }
+    }
+    if (dueScan) {
+      const r = ratio(dueScan.largeP50, dueScan.smallP50);
+      rows.push([
+        `16 due-call round p50, ${fmt(dueScan.small)} vs ${fmt(dueScan.large)} scheduled`,
+        `${fmt(dueScan.smallP50, 2)} ms`,
+        `${fmt(dueScan.largeP50, 2)} ms`,
+        `${fmt(r, 2)}× (flat: ≤1.15 ${verdict(r <= 1.15)})`,
+      ]);
     }
     if (webhooks) {
       const r = ratio(webhooks.worker.median, webhooks.bare.median);

@@ -62,3 +62,55 @@ export async function benchOrders(
   });
   return { plain: figures(results.plain), retry: figures(results.retry), scheduled: figures(results.scheduled) };
 }
+
+export interface DueScanFigures {
+  small: number;
+  large: number;
+  /** Milliseconds per due-call round (promote 5 due calls among `small` | `large` scheduled for later). */
+  smallP50: number;
+  largeP50: number;
+}
+
+const INSERT_SCHEDULED = `
+  INSERT INTO calls (id, org_id, agent_id, status, contact_number, credits_reserved, due_at, window_start, window_end, time_zones)
+  SELECT 'call_sched_' || ($4::int + g), $1, $2, 'scheduled', '+14155552671', 1,
+         now() + interval '1 day' + (($4::int + g) || ' seconds')::interval, 480, 1260, ARRAY['America/Los_Angeles']
+  FROM generate_series(1, $3::int) g`;
+
+/**
+ * Scenario 16 (issue 14): the due-call scan's p50 with `small` and then `large` calls scheduled for later in the
+ * table. Each sample inserts 5 calls due now and times one promoteDueCalls round (the statement every dialer
+ * runs every ORDERS_TICK_MS): a range scan of the partial due_at index, so it should not grow with the rows
+ * scheduled for later.
+ */
+export async function benchDueScan(
+  db: { pool: import("pg").Pool },
+  tenant: Tenant,
+  options: { small: number; large: number; samples: number },
+): Promise<DueScanFigures> {
+  const { promoteDueCalls } = await import("@inbound/db");
+  let seq = 0;
+  const sample = async (): Promise<number> => {
+    const times: number[] = [];
+    for (let i = 0; i < options.samples; i++) {
+      seq += 1;
+      await db.pool.query(
+        `INSERT INTO calls (id, org_id, agent_id, status, contact_number, credits_reserved, due_at)
+        SELECT 'call_due_' || $3::int || '_' || g, $1, $2, 'scheduled', '+14155552671', 1, now() - interval '1 second'
+        FROM generate_series(1, 5) g`,
+        [tenant.orgId, tenant.agentId, seq],
+      );
+      const started = performance.now();
+      await promoteDueCalls(db.pool, { now: new Date(), limit: 500 });
+      times.push(performance.now() - started);
+    }
+    return spread(times).median;
+  };
+  await db.pool.query(INSERT_SCHEDULED, [tenant.orgId, tenant.agentId, options.small, 0]);
+  await db.pool.query("VACUUM ANALYZE calls");
+  const smallP50 = await sample();
+  await db.pool.query(INSERT_SCHEDULED, [tenant.orgId, tenant.agentId, options.large - options.small, options.small]);
+  await db.pool.query("VACUUM ANALYZE calls");
+  const largeP50 = await sample();
+  return { small: options.small, large: options.large, smallP50, largeP50 };
+}
