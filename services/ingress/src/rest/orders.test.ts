@@ -198,6 +198,28 @@ describe("calling hours and schedule windows at create", () => {
   });
 });
 
+describe("status webhooks", () => {
+  test("a scheduled create emits call.scheduled (PII-free, previous_status null) to an endpoint that asked for it", async () => {
+    const org = await guardedOrg();
+    await suite.db.pool.query(
+      `INSERT INTO webhook_endpoints (id, org_id, url, event_types) VALUES ($1, $2, 'https://hooks.example.com/x', $3)`,
+      [`we_${org.orgId.slice(4)}`, org.orgId, ["call.scheduled", "call.queued"]],
+    );
+    const night = await a.hook(org.token, {
+      action: "call.create",
+      data: { agent_id: org.agentId, contact_number: "+919876540040" },
+    });
+    const { rows } = await suite.db.pool.query<{ event_type: string; payload: { data: Record<string, unknown> } }>(
+      "SELECT event_type, payload FROM webhook_messages WHERE call_id = $1",
+      [night.body.call_id],
+    );
+    expect(rows.map((r) => [r.event_type, r.payload.data.status, r.payload.data.previous_status])).toEqual([
+      ["call.scheduled", "scheduled", null],
+    ]);
+    expect(JSON.stringify(rows)).not.toContain("98765");
+  });
+});
+
 describe("do-not-call list", () => {
   test("adding a number cancels its scheduled and queued calls in one step (credits back), refuses new ones; removing it allows them again", async () => {
     const org = await guardedOrg(10);
