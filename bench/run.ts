@@ -12,7 +12,7 @@ import { benchIngress, benchTableGrowth } from "./scenarios/ingress";
 import { benchCallbacks } from "./scenarios/callbacks";
 import { benchRest } from "./scenarios/rest";
 import { benchRequestLog } from "./scenarios/request-log";
-import { benchDueScan, benchOrders } from "./scenarios/orders";
+import { benchDueScan, benchOrders, benchScheduledDrain } from "./scenarios/orders";
 import { benchWebhooks } from "./scenarios/webhooks";
 import { provisionTenants } from "./lib/provision";
 import { buildBundles } from "./lib/processes";
@@ -29,9 +29,9 @@ const SECRETS_KEY = "ab".repeat(32);
 const CALLBACK_CONNECTIONS = int("BENCH_CALLBACK_CONNECTIONS", 20);
 const [LIST_SMALL, LIST_LARGE] = (process.env.BENCH_LIST_ROWS ?? "10000,1000000").split(",").map(Number) as [number, number];
 const [DUE_SMALL, DUE_LARGE] = (process.env.BENCH_DUE_ROWS ?? "10000,1000000").split(",").map(Number) as [number, number];
-/** Comma-separated subset of: ingress, footprint, dialer, growth, callbacks, rest, requestlog, webhooks, orders, duescan (default: all). */
+/** Comma-separated subset of: ingress, footprint, dialer, growth, callbacks, rest, requestlog, webhooks, orders, duescan, scheduleddrain (default: all). */
 const SCENARIOS = new Set(
-  (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks,rest,requestlog,webhooks,orders,duescan")
+  (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks,rest,requestlog,webhooks,orders,duescan,scheduleddrain")
     .split(",")
     .map((s) => s.trim()),
 );
@@ -114,6 +114,11 @@ async function main(): Promise<void> {
     const dueScan = SCENARIOS.has("duescan")
       ? await step(`scenario 16 (issue 14): the due-call scan among ${fmt(DUE_SMALL)} vs ${fmt(DUE_LARGE)} scheduled calls`, () =>
           benchDueScan(stack.db, one, { small: DUE_SMALL, large: DUE_LARGE, samples: 200 }),
+        )
+      : undefined;
+    const scheduledDrain = SCENARIOS.has("scheduleddrain")
+      ? await step("scenario 17 (issue 14): the dialer's drain without and with 100,000 calls scheduled for later", () =>
+          benchScheduledDrain(stack, env, one, { rounds: ROUNDS, count: int("BENCH_DRAIN_CALLS", 3000), scheduled: 100_000 }),
         )
       : undefined;
     const growth = SCENARIOS.has("growth")
@@ -275,6 +280,15 @@ async function main(): Promise<void> {
           `${fmt(r, 2)}× throughput (≥0.90 ${verdict(r >= 0.9)}), ${fmt(p, 2)}× p99`,
         ]);
       }
+    }
+    if (scheduledDrain) {
+      const r = ratio(scheduledDrain.with.median, scheduledDrain.without.median);
+      rows.push([
+        `17 dialer drain, 0 vs ${fmt(scheduledDrain.scheduled)} scheduled for later`,
+        `${fmtSpread(scheduledDrain.without)} calls/s`,
+        `${fmtSpread(scheduledDrain.with)} calls/s`,
+        `${fmt(r, 2)}× (≥0.90 ${verdict(r >= 0.9)})`,
+      ]);
     }
     if (dueScan) {
       const r = ratio(dueScan.largeP50, dueScan.smallP50);

@@ -23,7 +23,7 @@ async function enqueue(stack: Stack, prefix: string, tenant: Tenant, ids: string
   }
 }
 
-interface DrainRun {
+export interface DrainRun {
   /** calls / (last end − first dial), or / (last dial − first dial) when `rate` is "placed". */
   callsPerSecond: number;
   /** Most calls live (dialing, ringing, in_progress) at one look, every 100 ms. */
@@ -34,7 +34,7 @@ interface DrainRun {
 }
 
 /** Queues `count` calls, starts `processes` workers, and times queued → done for all of them. */
-async function drain(
+export async function drain(
   stack: Stack,
   env: Record<string, string>,
   tenant: Tenant,

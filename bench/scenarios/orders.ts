@@ -1,4 +1,6 @@
-import { INGRESS_ENTRY, runLoad, startService, type LoadResult } from "../lib/processes";
+import { DIALER_ENTRY, INGRESS_ENTRY, runLoad, startService, type LoadResult } from "../lib/processes";
+import type { Stack } from "../lib/stack";
+import { drain } from "./dialer";
 import type { Tenant } from "../lib/provision";
 import { spread, type Spread } from "../lib/stats";
 
@@ -113,4 +115,38 @@ export async function benchDueScan(
   await db.pool.query("VACUUM ANALYZE calls");
   const largeP50 = await sample();
   return { small: options.small, large: options.large, smallP50, largeP50 };
+}
+
+export interface ScheduledDrainFigures {
+  scheduled: number;
+  /** Calls per second of the dialer's drain (zero call time), without and with `scheduled` calls waiting. */
+  without: Spread;
+  with: Spread;
+}
+
+/**
+ * Scenario 17 (issue 14): the dialer's drain (scenario 4's: zero call time) with no call scheduled for later,
+ * then with `scheduled` of them in the table (due tomorrow): the due-calls loop runs every ORDERS_TICK_MS in
+ * both, and a scheduled call costs the drain nothing but that loop's index range scan.
+ */
+export async function benchScheduledDrain(
+  stack: Stack,
+  env: Record<string, string>,
+  tenant: Tenant,
+  options: { rounds: number; count: number; scheduled: number },
+): Promise<ScheduledDrainFigures> {
+  const zero = { ...env, SIM_RING_MS: "0", SIM_TALK_MS: "0", SIM_NO_ANSWER_MS: "0", DIALER_CONCURRENCY: "50" };
+  const run = { processes: 1, count: options.count, timeoutSeconds: 180, entry: DIALER_ENTRY };
+  const without: number[] = [];
+  for (let i = 0; i < options.rounds; i++) without.push((await drain(stack, zero, tenant, run)).callsPerSecond);
+  await stack.db.pool.query(INSERT_SCHEDULED.replace("'call_sched_'", "'call_waiting_'"), [
+    tenant.orgId,
+    tenant.agentId,
+    options.scheduled,
+    0,
+  ]);
+  await stack.db.pool.query("VACUUM ANALYZE calls");
+  const withScheduled: number[] = [];
+  for (let i = 0; i < options.rounds; i++) withScheduled.push((await drain(stack, zero, tenant, run)).callsPerSecond);
+  return { scheduled: options.scheduled, without: spread(without), with: spread(withScheduled) };
 }
