@@ -1,6 +1,5 @@
 export * from "./redis";
 export * from "./queues";
 export * from "./org-epoch";
-export * from "./webhook-queue";
 export * from "./org-change-notifier";
 export * from "./request-log";
