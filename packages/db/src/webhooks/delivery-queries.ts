@@ -134,7 +134,8 @@ export interface AttemptOutcome {
 /**
  * Records a batch of attempts in ONE statement (one commit for all; one result per attempt, in order):
  *
- * - each attempt whose claim still holds its message (handoffs unchanged; not delivered) is logged in
+ * - each attempt whose claim still holds its message (handoffs unchanged, lease not yet released: so a claim
+ *   is recorded once) is logged in
  *   webhook_attempts and moves its message: delivered on a 2xx; else failed when this was a 410, the
  *   schedule is exhausted, its endpoint is (or is now being) disabled, or a disable already failed it while
  *   the attempt was in flight; else pending again after retryInMs. The lease is released. An attempt is
@@ -181,7 +182,7 @@ const RECORD_SQL = `WITH input AS (
     AS i(id, handoff, ok, status_code, latency_ms, error, gone, retry_in_ms)
 ), held AS (
   SELECT i.*, m.endpoint_id FROM input i
-  JOIN webhook_messages m ON m.id = i.id AND m.handoffs = i.handoff AND m.status <> 'delivered'
+  JOIN webhook_messages m ON m.id = i.id AND m.handoffs = i.handoff AND m.lease_until IS NOT NULL AND m.status <> 'delivered'
 ), ep AS (
   SELECT h.endpoint_id AS id, bool_or(h.gone) AS gone, bool_or(h.ok) AS any_ok,
     bool_or(NOT e.enabled) AS was_disabled,
@@ -218,7 +219,7 @@ const RECORD_SQL = `WITH input AS (
     last_error = h.error,
     updated_at = now()
   FROM held h JOIN ep s ON s.id = h.endpoint_id
-  WHERE m.id = h.id AND m.handoffs = h.handoff AND m.status <> 'delivered'
+  WHERE m.id = h.id AND m.handoffs = h.handoff AND m.lease_until IS NOT NULL AND m.status <> 'delivered'
   RETURNING m.id, m.handoffs, m.endpoint_id, m.org_id, m.event_id, m.event_type, m.attempts, m.status
 ), logged AS (
   INSERT INTO webhook_attempts (message_id, endpoint_id, org_id, event_id, event_type, attempt, succeeded, status_code, latency_ms, error)
