@@ -63,11 +63,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return claimed.length;
   }
 
+  // Woken by finished attempts, claim only once a tenth of the slots are free: fewer, fuller claims.
+  const minClaim = Math.max(1, Math.floor(options.capacity / 10));
+  let byTimer = true;
+
   async function run(): Promise<void> {
     while (running) {
       woken = false;
       try {
-        await pass();
+        if (byTimer || options.capacity - inFlight >= minClaim) await pass();
         lastError = "";
       } catch (error) {
         const message = (error as Error)?.message ?? String(error);
@@ -76,9 +80,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         woken = false; // Postgres away: wait for the timer, not for the next attempt to finish
       }
       if (!running) break;
+      byTimer = false;
       if (!woken) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, options.intervalMs * (0.75 + Math.random() * 0.5));
+          const timer = setTimeout(
+            () => {
+              byTimer = true;
+              resolve();
+            },
+            options.intervalMs * (0.75 + Math.random() * 0.5),
+          );
           wake = () => {
             clearTimeout(timer);
             resolve();

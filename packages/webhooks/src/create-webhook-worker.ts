@@ -72,10 +72,10 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       }
       return secret;
     },
-    // Attempts finishing while a recording statement runs go together in the next one.
+    // Attempts finishing while a recording statement runs go together in the next one (one commit for all).
     record: createBatcher((attempts) => recordAttempts(sql, attempts, { disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS }), {
       maxBatch: 500,
-      concurrency: 2,
+      concurrency: 1,
     }),
   };
   const dispatcher = createDispatcher({

@@ -1,10 +1,8 @@
 import { newId } from "@inbound/contracts";
 import { createAgent, createOrganization, createQueuedCall, eraseCall, transitionCall } from "@inbound/db";
 import { createLogger } from "@inbound/logging";
-import { createRedis } from "@inbound/queue";
 import { SecretBox } from "@inbound/security";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
-import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { createWebhookWorker, type WebhookWorker } from "./create-webhook-worker";
 import {
@@ -20,7 +18,6 @@ import { opensslSignature, startReceiver, until } from "./test-support/receiver"
 
 let suite: SuiteEnv;
 let worker: WebhookWorker;
-let redis: Redis[];
 const box = new SecretBox("0".repeat(64));
 const ctx = () => ({ sql: suite.db.pool, box, policy: { allowInsecure: true } });
 
@@ -34,23 +31,16 @@ beforeAll(async () => {
     WEBHOOK_ENDPOINT_CONCURRENCY: "2",
     WEBHOOK_CONCURRENCY: "4",
   });
-  redis = [
-    createRedis({ url: suite.redisUrl, timeoutMs: 5000, role: "worker" }),
-    createRedis({ url: suite.redisUrl, timeoutMs: 5000, role: "client" }),
-  ];
   worker = createWebhookWorker({
     config: suite.config,
     logger: createLogger({ level: "silent", name: "test" }),
     sql: suite.db.pool,
-    workerRedis: redis[0]!,
-    clientRedis: redis[1]!,
     registry: new Registry(),
   });
   await worker.start();
 });
 afterAll(async () => {
   await worker.stop();
-  for (const r of redis) await r.quit();
   await suite.close();
 });
 

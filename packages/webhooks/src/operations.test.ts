@@ -1,10 +1,8 @@
 import { newId } from "@inbound/contracts";
 import { createAgent, createOrganization, createQueuedCall } from "@inbound/db";
 import { createLogger } from "@inbound/logging";
-import { createRedis } from "@inbound/queue";
 import { SecretBox } from "@inbound/security";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
-import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { createWebhookWorker, type WebhookWorker } from "./create-webhook-worker";
 import { createEndpoint, deliveryLog, getEndpoint } from "./endpoint-use-cases";
@@ -14,7 +12,6 @@ import { startReceiver, until } from "./test-support/receiver";
 /** Operating the delivery side: disabling endpoints that keep failing, the metrics, the retention sweeper. */
 let suite: SuiteEnv;
 let worker: WebhookWorker;
-let redis: Redis[];
 const registry = new Registry();
 const box = new SecretBox("0".repeat(64));
 const ctx = () => ({ sql: suite.db.pool, box, policy: { allowInsecure: true } });
@@ -31,23 +28,16 @@ beforeAll(async () => {
     WEBHOOK_LEASE_MS: "3000",
     WEBHOOK_DISABLE_AFTER_MS: String(DISABLE_AFTER_MS),
   });
-  redis = [
-    createRedis({ url: suite.redisUrl, timeoutMs: 5000, role: "worker" }),
-    createRedis({ url: suite.redisUrl, timeoutMs: 5000, role: "client" }),
-  ];
   worker = createWebhookWorker({
     config: suite.config,
     logger: createLogger({ level: "silent", name: "test" }),
     sql: suite.db.pool,
-    workerRedis: redis[0]!,
-    clientRedis: redis[1]!,
     registry,
   });
   await worker.start();
 });
 afterAll(async () => {
   await worker.stop();
-  for (const r of redis) await r.quit();
   await suite.close();
 });
 

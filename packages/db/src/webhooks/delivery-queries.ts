@@ -29,7 +29,7 @@ export interface ClaimedMessage {
  * recording: a process lost after this statement only delays its messages until their leases run out, then
  * they are claimed again (at least once). The statement runs in a transaction behind an advisory lock taken
  * first, so claims of all processes are serialized and each sees the leases of the ones before it: the
- * per-endpoint bound holds across processes.
+ * per-endpoint bound holds across processes. The URL and valid secrets are read once per endpoint.
  */
 export async function claimDueMessages(
   pool: Pool,
@@ -38,7 +38,9 @@ export async function claimDueMessages(
   const client = await pool.connect();
   let rows: ClaimRow[];
   try {
-    await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${CLAIM_LOCK})`);
+    // A claim lost in a Postgres crash (not yet flushed) only makes its messages claimable again, which at
+    // least once allows: the claim's commit does not wait for its WAL flush.
+    await client.query(`BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_advisory_xact_lock(${CLAIM_LOCK})`);
     try {
       ({ rows } = await client.query<ClaimRow>({ name: "webhook_claim_due", text: CLAIM_SQL, values: [input.perEndpoint, input.limit, input.leaseMs] }));
       await client.query("COMMIT");
@@ -100,13 +102,12 @@ const CLAIM_SQL = `WITH slots AS MATERIALIZED (
     lease_until = now() + make_interval(secs => $3::float8 / 1000), updated_at = now()
   FROM picked WHERE m.id = picked.id
   RETURNING m.id, m.handoffs, m.event_id, m.event_type, m.endpoint_id, m.org_id, m.payload, m.attempts
+), endpoint AS (
+  SELECT e.id, e.url, (SELECT array_agg(s.sealed_secret ORDER BY s.created_at DESC) FROM webhook_endpoint_secrets s
+    WHERE s.endpoint_id = e.id AND (s.expires_at IS NULL OR s.expires_at > now())) AS secrets
+  FROM webhook_endpoints e WHERE e.id IN (SELECT DISTINCT endpoint_id FROM claimed)
 )
-SELECT c.*, e.url, sec.secrets FROM claimed c
-JOIN webhook_endpoints e ON e.id = c.endpoint_id
-CROSS JOIN LATERAL (
-  SELECT array_agg(s.sealed_secret ORDER BY s.created_at DESC) AS secrets FROM webhook_endpoint_secrets s
-  WHERE s.endpoint_id = c.endpoint_id AND (s.expires_at IS NULL OR s.expires_at > now())
-) sec`;
+SELECT c.*, endpoint.url, endpoint.secrets FROM claimed c JOIN endpoint ON endpoint.id = c.endpoint_id`;
 
 export interface AttemptRecord {
   id: string;
