@@ -63,8 +63,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return claimed.length;
   }
 
-  // Woken by finished attempts, claim only once a tenth of the slots are free: fewer, fuller claims.
-  const minClaim = Math.max(1, Math.floor(options.capacity / 10));
+  // Woken by finished attempts, claim only once a fifth of the slots are free: fewer, fuller claims.
+  const minClaim = Math.max(1, Math.floor(options.capacity / 5));
   let byTimer = true;
 
   async function run(): Promise<void> {

@@ -91,7 +91,7 @@ const CLAIM_SQL = `WITH slots AS MATERIALIZED (
     SELECT m.id FROM webhook_messages m
     WHERE m.endpoint_id = s.id AND m.status = 'pending' AND m.next_attempt_at <= now()
       AND (m.lease_until IS NULL OR m.lease_until <= now())
-    ORDER BY m.next_attempt_at, m.id
+    ORDER BY m.next_attempt_at -- the partial index's order: no sort of every due message of the endpoint
     LIMIT GREATEST(s.free, 0)
     FOR UPDATE SKIP LOCKED
   ) due
