@@ -35,21 +35,29 @@ export async function claimDueMessages(
   pool: Pool,
   input: { perEndpoint: number; limit: number; leaseMs: number },
 ): Promise<ClaimedMessage[]> {
+  const int = (value: number, name: string) => {
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
+    return value;
+  };
+  // One round trip: the lock, the claim and the commit in one simple-protocol query (its numbers inlined,
+  // checked integers). Each statement of it takes its own snapshot, so the claim sees every claim committed
+  // before the lock was granted. A claim lost in a Postgres crash (its commit not yet flushed) only makes its
+  // messages claimable again, which at least once allows: the commit does not wait for its WAL flush.
+  const text = `BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_advisory_xact_lock(${CLAIM_LOCK});
+${claimSql(int(input.perEndpoint, "perEndpoint"), int(input.limit, "limit"), int(Math.round(input.leaseMs), "leaseMs"))};
+COMMIT`;
   const client = await pool.connect();
   let rows: ClaimRow[];
   try {
-    // A claim lost in a Postgres crash (not yet flushed) only makes its messages claimable again, which at
-    // least once allows: the claim's commit does not wait for its WAL flush.
-    await client.query(`BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_advisory_xact_lock(${CLAIM_LOCK})`);
-    try {
-      ({ rows } = await client.query<ClaimRow>({ name: "webhook_claim_due", text: CLAIM_SQL, values: [input.perEndpoint, input.limit, input.leaseMs] }));
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    }
+    const results = (await client.query(text)) as unknown as { rows: ClaimRow[] }[];
+    rows = results[3]?.rows ?? [];
   } catch (error) {
-    client.release(error as Error);
+    // The transaction block may be left open (aborted): end it before the connection goes back to the pool.
+    const broken = await client.query("ROLLBACK").then(
+      () => false,
+      () => true,
+    );
+    client.release(broken ? (error as Error) : undefined);
     throw error;
   }
   client.release();
@@ -80,8 +88,9 @@ interface ClaimRow {
   secrets: string[] | null;
 }
 
-const CLAIM_SQL = `WITH slots AS MATERIALIZED (
-  SELECT e.id, $1::int - (SELECT count(*)::int FROM webhook_messages f
+/** The claim statement, for checked integers. */
+const claimSql = (perEndpoint: number, limit: number, leaseMs: number) => `WITH slots AS MATERIALIZED (
+  SELECT e.id, ${perEndpoint}::int - (SELECT count(*)::int FROM webhook_messages f
     WHERE f.endpoint_id = e.id AND f.status = 'pending' AND f.lease_until > now()) AS free
   FROM webhook_endpoints e WHERE e.enabled
   ORDER BY random()
@@ -96,10 +105,10 @@ const CLAIM_SQL = `WITH slots AS MATERIALIZED (
     FOR UPDATE SKIP LOCKED
   ) due
   WHERE s.free > 0
-  LIMIT $2::int
+  LIMIT ${limit}::int
 ), claimed AS (
   UPDATE webhook_messages m SET handoffs = m.handoffs + 1,
-    lease_until = now() + make_interval(secs => $3::float8 / 1000), updated_at = now()
+    lease_until = now() + make_interval(secs => ${leaseMs}::float8 / 1000), updated_at = now()
   FROM picked WHERE m.id = picked.id
   RETURNING m.id, m.handoffs, m.event_id, m.event_type, m.endpoint_id, m.org_id, m.payload, m.attempts
 ), endpoint AS (
