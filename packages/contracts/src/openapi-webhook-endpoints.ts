@@ -21,7 +21,11 @@ const eventTypes = {
 const endpointProperties = {
   id: { type: "string", pattern: "^we_" },
   org_id: { type: "string" },
-  url: { type: "string", format: "uri", description: "https (http and loopback only with WEBHOOK_ALLOW_INSECURE, in development)." },
+  url: {
+    type: "string",
+    format: "uri",
+    description: "https (http and loopback only with WEBHOOK_ALLOW_INSECURE, in development).",
+  },
   description: { type: ["string", "null"] },
   event_types: eventTypes,
   enabled: { type: "boolean" },
@@ -116,7 +120,18 @@ export const queuedTestEventSchema = {
 export const webhookAttemptSchema = {
   type: "object",
   description: "One delivery attempt (no request or response body is kept).",
-  required: ["at", "message_id", "endpoint_id", "event_id", "event_type", "attempt", "succeeded", "status_code", "latency_ms", "error"],
+  required: [
+    "at",
+    "message_id",
+    "endpoint_id",
+    "event_id",
+    "event_type",
+    "attempt",
+    "succeeded",
+    "status_code",
+    "latency_ms",
+    "error",
+  ],
   additionalProperties: false,
   properties: {
     at: timestamp,
@@ -130,7 +145,8 @@ export const webhookAttemptSchema = {
     latency_ms: { type: "integer", minimum: 0 },
     error: {
       type: ["string", "null"],
-      description: "http_status, timeout, connection_refused, connection_reset, dns_failed, blocked_address, tls_error…; null on success.",
+      description:
+        "http_status, timeout, connection_refused, connection_reset, dns_failed, blocked_address, tls_error…; null on success.",
     },
   },
 } as const;
@@ -239,7 +255,10 @@ export function webhookEndpointPaths(parts: OpenApiParts): Record<string, Json> 
   const security = [{ apiKey: [] }];
   const endpointNotFound = error("endpoint_not_found: no such endpoint for this organisation.", rateLimited);
   const bodyErrors = (what: string) =>
-    error(`malformed_json, invalid_body, unknown_field, invalid_type or missing_field${what}; error.field names the field.`, rateLimited);
+    error(
+      `malformed_json, invalid_body, unknown_field, invalid_type or missing_field${what}; error.field names the field.`,
+      rateLimited,
+    );
   const tooLarge = error("body_too_large: the body is larger than 32 KiB.");
   const mediaType = error("unsupported_media_type: send Content-Type: application/json.");
   const endpointParameter = { $ref: "#/components/parameters/EndpointId" };
@@ -300,7 +319,7 @@ export function webhookEndpointPaths(parts: OpenApiParts): Record<string, Json> 
         tags,
         operationId: "disableWebhookEndpoint",
         summary: "Disable an endpoint (reason manual)",
-        description: "No body (or {}). Its pending messages fail; enable it again with PATCH {\"enabled\": true}.",
+        description: 'No body (or {}). Its pending messages fail; enable it again with PATCH {"enabled": true}.',
         security,
         responses: {
           "200": json("WebhookEndpoint", "The endpoint, disabled.", rateLimited),

@@ -104,7 +104,8 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
       { name: "Webhook", description: "POST /v1/hooks/{token}, for no-code tools and CRMs." },
       {
         name: "Status webhooks",
-        description: "Endpoints that receive signed call events (Standard Webhooks), their delivery log and replay. REST API key.",
+        description:
+          "Endpoints that receive signed call events (Standard Webhooks), their delivery log and replay. REST API key.",
       },
       { name: "Meta", description: "This document." },
     ],

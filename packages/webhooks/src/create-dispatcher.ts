@@ -52,7 +52,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       inFlight += 1;
       const attempt: Promise<unknown> = options
         .deliver(message)
-        .catch((error: unknown) => options.logger.warn({ err: (error as Error)?.message }, "webhook attempt not recorded; retried after its lease"))
+        .catch((error: unknown) =>
+          options.logger.warn({ err: (error as Error)?.message }, "webhook attempt not recorded; retried after its lease"),
+        )
         .finally(() => {
           inFlight -= 1;
           attempts.delete(attempt);

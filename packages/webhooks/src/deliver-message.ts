@@ -17,7 +17,11 @@ export interface DeliveryContext {
   schedule: readonly number[];
 }
 
-export type DeliveryOutcome = { kind: "delivered" | "retry" | "failed" | "gone" | "blocked"; statusCode: number | null; error: string | null };
+export type DeliveryOutcome = {
+  kind: "delivered" | "retry" | "failed" | "gone" | "blocked";
+  statusCode: number | null;
+  error: string | null;
+};
 
 /**
  * One delivery attempt of a claimed message (see claimDueMessages): sign with every valid secret of the
@@ -67,7 +71,15 @@ export async function deliverMessage(ctx: DeliveryContext, message: ClaimedMessa
   }
   if (ctx.logger.isLevelEnabled("debug")) {
     ctx.logger.debug(
-      { messageId: message.id, endpointId: message.endpointId, eventType: message.eventType, attempt: attemptsMade, kind, statusCode: result.statusCode, error: result.error },
+      {
+        messageId: message.id,
+        endpointId: message.endpointId,
+        eventType: message.eventType,
+        attempt: attemptsMade,
+        kind,
+        statusCode: result.statusCode,
+        error: result.error,
+      },
       "webhook attempt",
     );
   }

@@ -144,7 +144,10 @@ test("several 410 answers at once (messages in flight together): every attempt i
   const goneBefore = await sample("webhook_deliveries_total", '{outcome="gone"}');
   for (let i = 0; i < inFlight; i++) await queuedCall(orgId, agentId);
 
-  await until("four attempts logged", async () => (await deliveryLog(ctx(), { endpointId: endpoint.id })).attempts.length >= inFlight);
+  await until(
+    "four attempts logged",
+    async () => (await deliveryLog(ctx(), { endpointId: endpoint.id })).attempts.length >= inFlight,
+  );
   expect(receiver.requests()).toBe(inFlight);
   const log = await deliveryLog(ctx(), { endpointId: endpoint.id });
   expect(log.attempts).toHaveLength(inFlight);

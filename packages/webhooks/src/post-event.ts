@@ -79,7 +79,11 @@ export function createPoster(options: { timeoutMs: number; policy: TargetPolicy;
 
 /** A stable code for a failed attempt (the error or one of its causes). */
 function errorCode(error: unknown): string {
-  for (let e = error as (NodeJS.ErrnoException & { cause?: unknown }) | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as (NodeJS.ErrnoException & { cause?: unknown }) | undefined, depth = 0;
+    e && depth < 4;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e instanceof BlockedTargetError) return e.code;
     switch (e.code) {
       case "ECONNREFUSED":

@@ -16,7 +16,8 @@ afterAll(() => suite.close());
 
 async function endpointWithMessages(count: number) {
   const orgId = (await createOrganization(suite.db.prisma, { name: "T", credits: 100, dailyQuota: 100 })).org_id;
-  const endpointId = (await insertEndpoint(suite.db.pool, box, { orgId, url: "https://example.com/hook", eventTypes: [] }))!.endpoint.id;
+  const endpointId = (await insertEndpoint(suite.db.pool, box, { orgId, url: "https://example.com/hook", eventTypes: [] }))!
+    .endpoint.id;
   for (let i = 0; i < count; i++) await insertTestMessage(suite.db.pool, { endpointId });
   return endpointId;
 }
@@ -74,7 +75,9 @@ test("410s recorded by concurrent statements: every attempt logged, the endpoint
   );
   expect(attempts.map((a) => a.message_id).sort()).toEqual(claimed.map((m) => m.id).sort());
   expect(attempts.every((a) => a.status_code === 410)).toBe(true);
-  const { rows: endpoint } = await suite.db.pool.query("SELECT enabled, disabled_reason FROM webhook_endpoints WHERE id = $1", [endpointId]);
+  const { rows: endpoint } = await suite.db.pool.query("SELECT enabled, disabled_reason FROM webhook_endpoints WHERE id = $1", [
+    endpointId,
+  ]);
   expect(endpoint[0]).toEqual({ enabled: false, disabled_reason: "gone" });
   const { rows: messages } = await suite.db.pool.query<{ status: string; last_error: string }>(
     "SELECT status::text, last_error FROM webhook_messages WHERE endpoint_id = $1",
@@ -84,12 +87,18 @@ test("410s recorded by concurrent statements: every attempt logged, the endpoint
   expect(messages.filter((m) => m.last_error === "endpoint_disabled")).toHaveLength(2);
   // A manual disable while attempts are in flight: their attempts are still logged when they end.
   const other = await endpointWithMessages(2);
-  const held = (await claimDueMessages(suite.db.pool, { perEndpoint: 4, limit: 100, leaseMs: LEASE_MS })).filter((m) => m.endpointId === other);
+  const held = (await claimDueMessages(suite.db.pool, { perEndpoint: 4, limit: 100, leaseMs: LEASE_MS })).filter(
+    (m) => m.endpointId === other,
+  );
   expect(held).toHaveLength(2);
   await changeEndpoint(suite.db.pool, { endpointId: other, enabled: false });
-  const late = await recordAttempts(suite.db.pool, held.map((m) => ({ ...gone(m), statusCode: 500, gone: false, retryInMs: 1000 })), {
-    disableAfterMs: 1000,
-  });
+  const late = await recordAttempts(
+    suite.db.pool,
+    held.map((m) => ({ ...gone(m), statusCode: 500, gone: false, retryInMs: 1000 })),
+    {
+      disableAfterMs: 1000,
+    },
+  );
   expect(late).toEqual(held.map(() => ({ recorded: true, messageStatus: "failed", disabledReason: null })));
   const { rows: logged } = await suite.db.pool.query("SELECT 1 FROM webhook_attempts WHERE endpoint_id = $1", [other]);
   expect(logged).toHaveLength(2);

@@ -164,26 +164,31 @@ export async function recordAttempts(
   options: { disableAfterMs: number },
 ): Promise<AttemptOutcome[]> {
   if (attempts.length === 0) return [];
-  const rows = await runSql<{ id: string; handoff: number; recorded: boolean; message_status: AttemptOutcome["messageStatus"]; disabled_reason: string | null }>(
-    client,
-    "webhook_record_attempts",
-    RECORD_SQL,
-    [
-      attempts.map((a) => a.id),
-      attempts.map((a) => a.handoff),
-      attempts.map((a) => a.succeeded),
-      attempts.map((a) => a.statusCode),
-      attempts.map((a) => Math.round(a.latencyMs)),
-      attempts.map((a) => a.error),
-      attempts.map((a) => a.gone),
-      attempts.map((a) => a.retryInMs),
-      options.disableAfterMs,
-    ],
-  );
+  const rows = await runSql<{
+    id: string;
+    handoff: number;
+    recorded: boolean;
+    message_status: AttemptOutcome["messageStatus"];
+    disabled_reason: string | null;
+  }>(client, "webhook_record_attempts", RECORD_SQL, [
+    attempts.map((a) => a.id),
+    attempts.map((a) => a.handoff),
+    attempts.map((a) => a.succeeded),
+    attempts.map((a) => a.statusCode),
+    attempts.map((a) => Math.round(a.latencyMs)),
+    attempts.map((a) => a.error),
+    attempts.map((a) => a.gone),
+    attempts.map((a) => a.retryInMs),
+    options.disableAfterMs,
+  ]);
   const byClaim = new Map(rows.map((row) => [`${row.id}\u0000${row.handoff}`, row]));
   return attempts.map((a) => {
     const row = byClaim.get(`${a.id}\u0000${a.handoff}`);
-    return { recorded: row?.recorded ?? false, messageStatus: row?.message_status ?? null, disabledReason: row?.disabled_reason ?? null };
+    return {
+      recorded: row?.recorded ?? false,
+      messageStatus: row?.message_status ?? null,
+      disabledReason: row?.disabled_reason ?? null,
+    };
   });
 }
 

@@ -48,7 +48,11 @@ function documentedOperations(): string[] {
   const document = buildOpenApiDocument() as { paths: Record<string, Record<string, unknown>> };
   const methods = new Set(["get", "post", "put", "patch", "delete"]);
   return Object.entries(document.paths)
-    .flatMap(([template, item]) => Object.keys(item).filter((k) => methods.has(k)).map((m) => `${m.toUpperCase()} ${template}`))
+    .flatMap(([template, item]) =>
+      Object.keys(item)
+        .filter((k) => methods.has(k))
+        .map((m) => `${m.toUpperCase()} ${template}`),
+    )
     .sort();
 }
 
