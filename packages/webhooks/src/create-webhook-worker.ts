@@ -9,7 +9,7 @@ import { createDispatcher } from "./create-dispatcher";
 import { type DeliveryContext, deliverMessage } from "./deliver-message";
 import { createWebhookMetrics, type WebhookMetrics } from "./metrics";
 import { createPoster } from "./post-event";
-import { startLoop, sweepOnce } from "./relay";
+import { startLoop, sweepOnce } from "./sweeper";
 
 export interface WebhookWorkerDeps {
   config: Config;

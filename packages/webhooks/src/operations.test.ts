@@ -6,7 +6,7 @@ import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import { Registry } from "prom-client";
 import { createWebhookWorker, type WebhookWorker } from "./create-webhook-worker";
 import { createEndpoint, deliveryLog, getEndpoint } from "./endpoint-use-cases";
-import { sweepOnce } from "./relay";
+import { sweepOnce } from "./sweeper";
 import { startReceiver, until } from "./test-support/receiver";
 
 /** Operating the delivery side: disabling endpoints that keep failing, the metrics, the retention sweeper. */
