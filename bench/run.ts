@@ -122,7 +122,7 @@ async function main(): Promise<void> {
 
     const webhooks = SCENARIOS.has("webhooks")
       ? await step(
-          "scenarios 7–8: status-webhook deliveries vs bare fetch; event-to-delivery p99 with a timing-out endpoint",
+          "scenarios 13–14: status-webhook deliveries vs bare fetch; event-to-delivery p99 with a timing-out endpoint",
           () =>
             benchWebhooks(stack, env, {
               rounds: ROUNDS,

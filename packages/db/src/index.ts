@@ -146,15 +146,13 @@ export {
   type MessageView,
 } from "./webhooks/endpoints";
 export {
-  claimMessage,
-  handOffDueMessages,
-  recordAttempt,
+  claimDueMessages,
+  recordAttempts,
   sweepWebhookLog,
   webhookBacklog,
   type AttemptOutcome,
   type AttemptRecord,
   type ClaimedMessage,
-  type MessageHandoff,
 } from "./webhooks/delivery-queries";
 export { outboxCtes } from "./webhooks/outbox-sql";
 export {
