@@ -118,6 +118,7 @@ export {
   countPendingProviderEvents,
   markProviderEventsApplied,
   recordProviderEvent,
+  recordProviderEvents,
   type RecordedProviderEvent,
 } from "./provider-events/provider-events";
 export {
