@@ -99,9 +99,11 @@ export {
 export {
   advanceSimulatedDials,
   findSimulatedDial,
+  findSimulatedDials,
   hangUpSimulatedDial,
   insertSimulatedDials,
   purgeSimulatedDials,
+  stepSimulatedDials,
   type SimulatedDial,
   type SimulatedDialInput,
   type SimulatedStep,
