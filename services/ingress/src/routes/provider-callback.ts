@@ -45,12 +45,10 @@ export function mountProviderCallbacks(app: Express, deps: ProviderCallbackDeps)
     const url = origin + req.originalUrl;
     if (typeof signature !== "string" || !signature || !twilio.validateRequest(deps.twilioAuthToken, signature, url, params)) {
       deps.logger.warn({ reason: signature ? "invalid_signature" : "missing_signature" }, "twilio callback refused");
-      res
-        .status(403)
-        .json({
-          success: false,
-          error: { code: signature ? "invalid_signature" : "missing_signature", message: "bad Twilio signature" },
-        });
+      res.status(403).json({
+        success: false,
+        error: { code: signature ? "invalid_signature" : "missing_signature", message: "bad Twilio signature" },
+      });
       return;
     }
     const callId = typeof req.query.call_id === "string" ? req.query.call_id : "";
@@ -81,7 +79,10 @@ export function mountProviderCallbacks(app: Express, deps: ProviderCallbackDeps)
       res.status(204).end();
     } catch (error) {
       const busy = error instanceof BatcherFullError;
-      deps.logger.error({ callId, kind: event.kind, unavailable: isDatabaseUnavailable(error), busy }, "twilio callback not recorded");
+      deps.logger.error(
+        { callId, kind: event.kind, unavailable: isDatabaseUnavailable(error), busy },
+        "twilio callback not recorded",
+      );
       res.setHeader("Retry-After", "5");
       res.status(503).json({ success: false, error: { code: "service_unavailable", message: "try again" } });
     }
