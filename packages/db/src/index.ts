@@ -99,9 +99,11 @@ export {
 export {
   advanceSimulatedDials,
   findSimulatedDial,
+  findSimulatedDials,
   hangUpSimulatedDial,
   insertSimulatedDials,
   purgeSimulatedDials,
+  stepSimulatedDials,
   type SimulatedDial,
   type SimulatedDialInput,
   type SimulatedStep,
@@ -118,6 +120,7 @@ export {
   countPendingProviderEvents,
   markProviderEventsApplied,
   recordProviderEvent,
+  recordProviderEvents,
   type RecordedProviderEvent,
 } from "./provider-events/provider-events";
 export {

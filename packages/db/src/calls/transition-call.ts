@@ -80,6 +80,9 @@ export const TRANSITIONS_WITH = `WITH input AS (
     FROM input i
     WHERE c.id = i.call_id AND (i.org_id IS NULL OR c.org_id = i.org_id)
       AND c.status = i.from_status AND c.deleted_at IS NULL
+      -- Redundant, for the planner: the calls by primary key, whatever it estimates (jsonb_to_recordset
+      -- counts as 100 rows; on a small or freshly bloated table it would hash-join a scan of all calls).
+      AND c.id = ANY (ARRAY(SELECT call_id FROM input))
     RETURNING i.ord, c.id, c.org_id, c.attempts, c.credits_reserved, c.request_id
   ), refund AS (
     UPDATE organizations o SET credits = o.credits + r.amount
