@@ -3,7 +3,7 @@
  * Postgres and Redis, and prints ratios (machines are noisy; ratios of side-by-side runs are not).
  * Every load is bounded in time and stays on 127.0.0.1. Knobs: BENCH_ROUNDS, BENCH_SECONDS,
  * BENCH_CONNECTIONS, BENCH_GROWTH_ROWS, BENCH_LIST_ROWS (10,000 and 1,000,000 by default, comma-separated),
- * BENCH_DATABASE_URL / BENCH_REDIS_URL (else containers).
+ * BENCH_DIALER_PARTS (drain,scale,capacity), BENCH_DATABASE_URL / BENCH_REDIS_URL (else containers).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -34,6 +34,15 @@ const SCENARIOS = new Set(
   (process.env.BENCH_SCENARIOS ?? "ingress,footprint,dialer,growth,callbacks,rest,requestlog,webhooks,orders,duescan,scheduleddrain")
     .split(",")
     .map((s) => s.trim()),
+);
+
+/** Comma-separated subset of the dialer scenario's parts: drain (4), scale (5), capacity (7) (default: all). */
+const DIALER_PARTS = new Set(
+  (process.env.BENCH_DIALER_PARTS ?? "drain,scale,capacity").split(",").map((s) => s.trim()) as (
+    | "drain"
+    | "scale"
+    | "capacity"
+  )[],
 );
 
 async function step<T>(label: string, run: () => Promise<T>): Promise<T> {
@@ -90,6 +99,7 @@ async function main(): Promise<void> {
             scaleCalls: 2000,
             capacityCalls: 5000,
             capacityTalkMs: 30_000,
+            parts: DIALER_PARTS,
           }),
         )
       : undefined;
@@ -142,7 +152,7 @@ async function main(): Promise<void> {
 
     const webhooks = SCENARIOS.has("webhooks")
       ? await step(
-          "scenarios 7–8: status-webhook deliveries vs bare fetch; event-to-delivery p99 with a timing-out endpoint",
+          "scenarios 13–14: status-webhook deliveries vs bare fetch; event-to-delivery p99 with a timing-out endpoint",
           () =>
             benchWebhooks(stack, env, {
               rounds: ROUNDS,
@@ -196,26 +206,36 @@ async function main(): Promise<void> {
       const drain = ratio(dialer.drainDialer.median, dialer.drainBare.median);
       const scale = ratio(dialer.scale2.median, dialer.scale1.median);
       const cap = dialer.capacity;
-      rows.push(
+      const dialerRows: [string, Row][] = [
         [
-          "4 dialer drain, zero call time (bare worker | dialer)",
-          `${fmtSpread(dialer.drainBare)} calls/s, ${fmt(dialer.drainStatementsBare, 1)} stmt/call`,
-          `${fmtSpread(dialer.drainDialer)} calls/s, ${fmt(dialer.drainStatementsDialer, 1)} stmt/call`,
-          `${fmt(drain, 2)}× bare (≥0.80 ${verdict(drain >= 0.8)})`,
+          "drain",
+          [
+            "4 dialer drain, zero call time (bare worker | dialer)",
+            `${fmtSpread(dialer.drainBare)} calls/s, ${fmt(dialer.drainStatementsBare, 1)} stmt/call`,
+            `${fmtSpread(dialer.drainDialer)} calls/s, ${fmt(dialer.drainStatementsDialer, 1)} stmt/call`,
+            `${fmt(drain, 2)}× bare (≥0.80 ${verdict(drain >= 0.8)})`,
+          ],
         ],
         [
-          `5 scale-out, placing ${fmt(dialer.placeMs)} ms, talk ${fmt(dialer.talkMs / 1000)} s (1 | 2 dialers)`,
-          `${fmtSpread(dialer.scale1, 1)} calls/s`,
-          `${fmtSpread(dialer.scale2, 1)} calls/s, ${fmt(dialer.scaleStatements, 1)} stmt/call`,
-          `${fmt(scale, 2)}× (≥1.90 ${verdict(scale >= 1.9)})`,
+          "scale",
+          [
+            `5 scale-out, placing ${fmt(dialer.placeMs)} ms, talk ${fmt(dialer.talkMs / 1000)} s (1 | 2 dialers)`,
+            `${fmtSpread(dialer.scale1, 1)} calls/s`,
+            `${fmtSpread(dialer.scale2, 1)} calls/s, ${fmt(dialer.scaleStatements, 1)} stmt/call`,
+            `${fmt(scale, 2)}× (≥1.90 ${verdict(scale >= 1.9)})`,
+          ],
         ],
         [
-          `7 one dialer, ${fmt(cap.calls)} calls talking ${fmt(cap.talkMs / 1000)} s`,
-          `peak ${fmt(cap.peakActive)} concurrent calls`,
-          `RSS ${fmt(cap.rssMiB)} MiB, ${fmt(cap.statementsPerCall, 1)} stmt/call`,
-          `≥5,000 ${verdict(cap.peakActive >= 5000)}, ≤512 MiB ${verdict(cap.rssMiB > 0 && cap.rssMiB <= 512)}`,
+          "capacity",
+          [
+            `7 one dialer, ${fmt(cap.calls)} calls talking ${fmt(cap.talkMs / 1000)} s`,
+            `peak ${fmt(cap.peakActive)} concurrent calls`,
+            `RSS ${fmt(cap.rssMiB)} MiB, ${fmt(cap.statementsPerCall, 1)} stmt/call`,
+            `≥5,000 ${verdict(cap.peakActive >= 5000)}, ≤512 MiB ${verdict(cap.rssMiB > 0 && cap.rssMiB <= 512)}`,
+          ],
         ],
-      );
+      ];
+      for (const [part, row] of dialerRows) if (DIALER_PARTS.has(part as "drain")) rows.push(row);
     }
     if (callbacks) {
       const r = ratio(callbacks.route.rps.median, callbacks.baseline.rps.median);

@@ -12,10 +12,10 @@ const NODE_OPTIONS = "--enable-source-maps";
 const ENDPOINTS = 10;
 
 export interface WebhookFigures {
-  /** Scenario 7: deliveries/s of one worker, and of a bare fetch loop, to the same receiver. */
+  /** Scenario 13: deliveries/s of one worker, and of a bare fetch loop, to the same receiver. */
   worker: Spread;
   bare: Spread;
-  /** Scenario 8: event-to-delivery p99 (ms) of the nine healthy endpoints, without / with the tenth timing out. */
+  /** Scenario 14: event-to-delivery p99 (ms) of the nine healthy endpoints, without / with the tenth timing out. */
   healthyP99: Spread;
   degradedP99: Spread;
   healthyP50: Spread;
@@ -50,7 +50,7 @@ async function clearMessages(stack: Stack): Promise<void> {
 }
 
 /**
- * Scenario 7: `count` messages (ten endpoints on one local receiver) delivered by one delivery worker (the
+ * Scenario 13: `count` messages (ten endpoints on one local receiver) delivered by one delivery worker (the
  * bundle of `pnpm start:webhooks`, default concurrency), timed on the delivery log's own timestamps (first to
  * last attempt); then the same number of bare `fetch` POSTs, as many loops as the worker has slots in use
  * (ten endpoints × WEBHOOK_ENDPOINT_CONCURRENCY), to the same receiver, in a process with the same flags.
@@ -116,7 +116,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * Scenario 8: transitions at `rate`/s for `seconds` (call creations, each writing its call.queued event in
+ * Scenario 14: transitions at `rate`/s for `seconds` (call creations, each writing its call.queued event in
  * its own statement, spread over ten organisations with one endpoint each), delivered by one worker; the
  * latency from the event's timestamp to its arrival at the receiver, for the nine endpoints that answer.
  * With `failing`, the tenth endpoint never answers (every attempt runs into WEBHOOK_TIMEOUT_MS).
@@ -185,7 +185,7 @@ async function latencyRun(
   }
 }
 
-/** Scenarios 7–8 (status webhooks). Interleaved rounds, so noise hits the compared runs alike. */
+/** Scenarios 13–14 (status webhooks). Interleaved rounds, so noise hits the compared runs alike. */
 export async function benchWebhooks(
   stack: Stack,
   env: Record<string, string>,

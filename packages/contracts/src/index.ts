@@ -9,3 +9,4 @@ export * from "./provider-event";
 export * from "./twilio-status";
 export * from "./rest-schemas";
 export * from "./openapi";
+export * from "./openapi-webhook-endpoints";

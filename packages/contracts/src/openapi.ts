@@ -1,3 +1,4 @@
+import { WEBHOOK_ENDPOINT_SCHEMAS, webhookEndpointPaths } from "./openapi-webhook-endpoints";
 import { ACTIONS, callRefSchema, createCallSchema, envelopeSchema } from "./webhook-schemas";
 import {
   callEventListSchema,
@@ -68,8 +69,10 @@ const restErrors = {
 const callNotFound = { $ref: "#/components/responses/CallNotFound" };
 
 /**
- * The OpenAPI 3.1 description of the webhook (SPEC §2) and the REST API (§5), generated from the schemas that
- * validate requests (webhook-schemas.ts) and describe responses (rest-schemas.ts): one source of truth.
+ * The OpenAPI 3.1 description of the webhook (SPEC §2), the REST API (§5) and its status-webhook endpoints
+ * (§6), generated from the schemas that validate requests (webhook-schemas.ts) and describe responses
+ * (rest-schemas.ts, openapi-webhook-endpoints.ts): one source of truth. Every route the REST router mounts is
+ * here (services/ingress/src/rest/openapi-coverage.test.ts).
  */
 export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Record<string, Json> {
   const createCallData = toOpenApiSchema(createCallSchema) as { [key: string]: Json };
@@ -106,6 +109,11 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
       { name: "Calls", description: "REST API: Authorization: Bearer sk_…" },
       { name: "Webhook", description: "POST /v1/hooks/{token}, for no-code tools and CRMs." },
       { name: "Call orders", description: "SPEC §9: the do-not-call list and the call-order policy (API key)." },
+      {
+        name: "Status webhooks",
+        description:
+          "Endpoints that receive signed call events (Standard Webhooks), their delivery log and replay. REST API key.",
+      },
       { name: "Meta", description: "This document." },
     ],
     paths: {
@@ -404,6 +412,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
           },
         },
       },
+      ...webhookEndpointPaths({ json, error, rateLimited, restErrors }),
       "/v1/openapi.json": {
         get: {
           tags: ["Meta"],
@@ -449,9 +458,11 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
         OptOutRemoved: optOutRemovedSchema as unknown as Json,
         CallPolicy: callPolicySchema as unknown as Json,
         CallPolicyChange: callPolicyChangeSchema as unknown as Json,
+        ...WEBHOOK_ENDPOINT_SCHEMAS,
       },
       parameters: {
         CallId: { name: "call_id", in: "path", required: true, schema: { type: "string", maxLength: 64 } },
+        EndpointId: { name: "endpoint_id", in: "path", required: true, schema: { type: "string", maxLength: 64 } },
         IdempotencyKey: {
           name: "Idempotency-Key",
           in: "header",

@@ -113,9 +113,11 @@ export {
 export {
   advanceSimulatedDials,
   findSimulatedDial,
+  findSimulatedDials,
   hangUpSimulatedDial,
   insertSimulatedDials,
   purgeSimulatedDials,
+  stepSimulatedDials,
   type SimulatedDial,
   type SimulatedDialInput,
   type SimulatedStep,
@@ -132,6 +134,7 @@ export {
   countPendingProviderEvents,
   markProviderEventsApplied,
   recordProviderEvent,
+  recordProviderEvents,
   type RecordedProviderEvent,
 } from "./provider-events/provider-events";
 export {
@@ -160,15 +163,13 @@ export {
   type MessageView,
 } from "./webhooks/endpoints";
 export {
-  claimMessage,
-  handOffDueMessages,
-  recordAttempt,
+  claimDueMessages,
+  recordAttempts,
   sweepWebhookLog,
   webhookBacklog,
   type AttemptOutcome,
   type AttemptRecord,
   type ClaimedMessage,
-  type MessageHandoff,
 } from "./webhooks/delivery-queries";
 export { outboxCtes } from "./webhooks/outbox-sql";
 export {

@@ -1,7 +1,6 @@
 export * from "./redis";
 export * from "./queues";
 export * from "./org-epoch";
-export * from "./webhook-queue";
 export * from "./org-change-notifier";
 export * from "./request-log";
 export * from "./with-timeout";

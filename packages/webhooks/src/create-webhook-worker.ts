@@ -1,113 +1,109 @@
 import type { Config } from "@inbound/config";
-import type { SqlClient } from "@inbound/db";
-import { webhookBacklog } from "@inbound/db";
+import { claimDueMessages, createBatcher, recordAttempts, webhookBacklog } from "@inbound/db";
 import type { Logger } from "@inbound/logging";
-import { createWebhookQueue, enqueueWebhookJobs, WEBHOOK_QUEUE, type WebhookJob } from "@inbound/queue";
 import { SecretBox } from "@inbound/security";
-import { type Job, type Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import type { Pool } from "pg";
 import type { Registry } from "prom-client";
+import { createDispatcher } from "./create-dispatcher";
 import { type DeliveryContext, deliverMessage } from "./deliver-message";
 import { createWebhookMetrics, type WebhookMetrics } from "./metrics";
 import { createPoster } from "./post-event";
-import { relayOnce, startLoop, sweepOnce } from "./relay";
+import { startLoop, sweepOnce } from "./sweeper";
 
 export interface WebhookWorkerDeps {
   config: Config;
   logger: Logger;
   /** The pg pool of the host process. */
-  sql: SqlClient;
-  /** A blocking connection for the BullMQ worker (maxRetriesPerRequest: null), and a client one for the queue. */
-  workerRedis: Redis;
-  clientRedis: Redis;
+  sql: Pool;
+  /** No longer used (deliveries are claimed from Postgres, not queued in Redis); accepted so hosts need not change. */
+  workerRedis?: Redis;
+  clientRedis?: Redis;
   registry: Registry;
 }
 
 export interface WebhookWorker {
   start(): Promise<void>;
-  /** Stops taking jobs and waits (bounded by the caller) for attempts in flight; closes what it opened. */
+  /** Stops claiming and waits (bounded by the caller) for attempts in flight to be recorded. */
   stop(): Promise<void>;
-  /** Runs one relay pass now. */
+  /** Claims and starts what is due now; returns how many messages were claimed. */
   relay(): Promise<number>;
-  readonly queue: Queue<WebhookJob>;
-  readonly worker: Worker<WebhookJob>;
+  /** Started and not stopping (readiness). */
+  isRunning(): boolean;
   readonly metrics: WebhookMetrics;
 }
 
 const SWEEP_INTERVAL_MS = 3600 * 1000;
+/** Most opened signing secrets kept in memory (by sealed value: a rotation adds a new one). */
+const SECRET_CACHE_ENTRIES = 1000;
 
 /**
  * The status-webhook delivery side of a process (a dialer by default, or `pnpm start:webhooks` alone): the
- * relay loop (Postgres outbox → jobs), the BullMQ worker on its own queue (one job = one attempt), and the
- * retention sweeper. Redis and Postgres connections are the host's (not closed here).
+ * dispatcher (claims due messages from the Postgres outbox in batches, at most WEBHOOK_CONCURRENCY attempts in
+ * flight, WEBHOOK_ENDPOINT_CONCURRENCY per endpoint across all processes), the attempts (signed POSTs
+ * through one keep-alive undici Agent), their recording in batches (one statement and one commit for all
+ * the attempts finishing together), and the retention sweeper. The Postgres pool is the host's.
  */
 export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   const { config, logger, sql } = deps;
-  const queue = createWebhookQueue(deps.clientRedis, config.REDIS_PREFIX);
   const metrics = createWebhookMetrics(deps.registry, () => webhookBacklog(sql));
   const poster = createPoster({
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     policy: { allowInsecure: config.WEBHOOK_ALLOW_INSECURE },
-    // Per host, not per endpoint: endpoints often share a host (one SaaS, many customers' URLs). The
-    // per-endpoint bound is the relay's (leases); a cap per host at that bound would let one slow endpoint
-    // hold every socket to its host and stall the others there.
+    // Per origin, not per endpoint: endpoints often share a host (one SaaS, many customers' URLs). The
+    // per-endpoint bound is the claims' (leases); a cap per host at that bound would let one slow endpoint
+    // hold every connection to its host and stall the others there.
     maxSockets: config.WEBHOOK_CONCURRENCY,
   });
-  const enqueue = (jobs: { id: string; handoff: number }[]) =>
-    enqueueWebhookJobs(
-      queue,
-      jobs.map((j) => ({ messageId: j.id, handoff: j.handoff })),
-    );
+  const box = new SecretBox(config.SECRETS_KEY);
+  const secrets = new Map<string, string>();
   const ctx: DeliveryContext = {
-    sql,
-    box: new SecretBox(config.SECRETS_KEY),
     poster,
     logger,
     metrics,
     schedule: config.WEBHOOK_RETRY_SCHEDULE_MS,
-    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-    leaseMs: config.WEBHOOK_LEASE_MS,
-    disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS,
-    handOff: (next) => enqueue([next]),
+    openSecret(sealed, endpointId) {
+      const key = `${endpointId}\u0000${sealed}`;
+      let secret = secrets.get(key);
+      if (secret === undefined) {
+        secret = box.open(sealed, endpointId);
+        if (secrets.size >= SECRET_CACHE_ENTRIES) secrets.delete(secrets.keys().next().value as string);
+        secrets.set(key, secret);
+      }
+      return secret;
+    },
+    // Attempts finishing while a recording statement runs go together in the next one (one commit for all).
+    record: createBatcher((attempts) => recordAttempts(sql, attempts, { disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS }), {
+      maxBatch: 500,
+      concurrency: 1,
+    }),
   };
-  const worker = new Worker<WebhookJob>(
-    WEBHOOK_QUEUE,
-    async (job: Job<WebhookJob>) => {
-      const outcome = await deliverMessage(ctx, { id: job.data.messageId, handoff: job.data.handoff });
-      return outcome.kind; // no URL, no body: only the outcome is stored in Redis
-    },
-    {
-      connection: deps.workerRedis,
-      prefix: config.REDIS_PREFIX,
-      concurrency: config.WEBHOOK_CONCURRENCY,
-      lockDuration: Math.max(config.JOB_LOCK_MS, config.WEBHOOK_TIMEOUT_MS + 5000),
-      stalledInterval: config.JOB_STALLED_INTERVAL_MS,
-      autorun: false,
-    },
-  );
-  worker.on("error", () => undefined); // Redis away: the host's probes report it; BullMQ retries
-  const relayOptions = { perEndpoint: config.WEBHOOK_ENDPOINT_CONCURRENCY, leaseMs: config.WEBHOOK_LEASE_MS };
-  const relay = () => relayOnce(sql, enqueue, relayOptions);
-  let loops: { stop(): Promise<void> }[] = [];
+  const dispatcher = createDispatcher({
+    // The lease covers the attempt (at most WEBHOOK_TIMEOUT_MS) and its recording (WEBHOOK_LEASE_MS).
+    claim: (limit) =>
+      claimDueMessages(sql, {
+        perEndpoint: config.WEBHOOK_ENDPOINT_CONCURRENCY,
+        limit,
+        leaseMs: config.WEBHOOK_TIMEOUT_MS + config.WEBHOOK_LEASE_MS,
+      }),
+    deliver: (message) => deliverMessage(ctx, message),
+    capacity: config.WEBHOOK_CONCURRENCY,
+    intervalMs: config.WEBHOOK_RELAY_INTERVAL_MS,
+    logger,
+  });
+  let sweeper: { stop(): Promise<void> } | undefined;
 
   return {
-    queue,
-    worker,
     metrics,
-    relay,
+    relay: () => dispatcher.pass(),
+    isRunning: () => dispatcher.running,
     async start() {
-      void worker.run().catch((error) => logger.error({ err: (error as Error)?.message }, "webhook worker stopped"));
-      await worker.waitUntilReady();
-      loops = [
-        startLoop("webhook-relay", config.WEBHOOK_RELAY_INTERVAL_MS, relay, logger),
-        startLoop("webhook-sweeper", SWEEP_INTERVAL_MS, () => sweepOnce(sql, config.WEBHOOK_RETENTION_DAYS), logger),
-      ];
+      dispatcher.start();
+      sweeper = startLoop("webhook-sweeper", SWEEP_INTERVAL_MS, () => sweepOnce(sql, config.WEBHOOK_RETENTION_DAYS), logger);
       void sweepOnce(sql, config.WEBHOOK_RETENTION_DAYS).catch(() => undefined);
     },
     async stop() {
-      await Promise.allSettled(loops.map((loop) => loop.stop()));
-      await worker.close().catch(() => undefined);
-      await queue.close().catch(() => undefined);
+      await Promise.allSettled([sweeper?.stop(), dispatcher.stop()]);
       poster.close();
     },
   };

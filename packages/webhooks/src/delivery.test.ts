@@ -1,10 +1,8 @@
 import { newId } from "@inbound/contracts";
 import { createAgent, createOrganization, createQueuedCall, eraseCall, transitionCall } from "@inbound/db";
 import { createLogger } from "@inbound/logging";
-import { createRedis } from "@inbound/queue";
 import { SecretBox } from "@inbound/security";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
-import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { createWebhookWorker, type WebhookWorker } from "./create-webhook-worker";
 import {
@@ -20,7 +18,6 @@ import { opensslSignature, startReceiver, until } from "./test-support/receiver"
 
 let suite: SuiteEnv;
 let worker: WebhookWorker;
-let redis: Redis[];
 const box = new SecretBox("0".repeat(64));
 const ctx = () => ({ sql: suite.db.pool, box, policy: { allowInsecure: true } });
 
@@ -34,23 +31,16 @@ beforeAll(async () => {
     WEBHOOK_ENDPOINT_CONCURRENCY: "2",
     WEBHOOK_CONCURRENCY: "4",
   });
-  redis = [
-    createRedis({ url: suite.redisUrl, timeoutMs: 5000, role: "worker" }),
-    createRedis({ url: suite.redisUrl, timeoutMs: 5000, role: "client" }),
-  ];
   worker = createWebhookWorker({
     config: suite.config,
     logger: createLogger({ level: "silent", name: "test" }),
     sql: suite.db.pool,
-    workerRedis: redis[0]!,
-    clientRedis: redis[1]!,
     registry: new Registry(),
   });
   await worker.start();
 });
 afterAll(async () => {
   await worker.stop();
-  for (const r of redis) await r.quit();
   await suite.close();
 });
 
@@ -214,8 +204,9 @@ test("a slow endpoint does not delay a fast one", async () => {
   await until("30 fast deliveries", () => fast.received.length === 30, 10_000);
   const fastMs = Date.now() - started;
   // 4 delivery slots: without a per-endpoint bound the slow endpoint's 30 one-second timeouts would hold all of
-  // them (≥ 7 s before the fast one is served); with it, the slow one holds 2 and the fast one is not held up.
-  expect(fastMs).toBeLessThan(4000);
+  // them (≥ 7 s before the fast one is served); with it, the slow one holds 2 and the fast one is not held up
+  // (well under a second on an idle machine; the bound leaves room for a loaded one).
+  expect(fastMs).toBeLessThan(5000);
   expect(slow.requests()).toBeLessThanOrEqual(12);
   expect((await messageStatuses(slowEndpoint.id)).filter((s) => s === "pending").length).toBeGreaterThan(10);
   await slow.close();
@@ -236,7 +227,7 @@ test("a slow endpoint does not delay a fast one on the same host (connections ar
   // Both endpoints share 127.0.0.1:port. Were sockets capped per host at WEBHOOK_ENDPOINT_CONCURRENCY (2), the
   // slow endpoint's two held requests would take both and the fast one would wait for each 1 s timeout.
   await until("30 fast deliveries", () => host.received.length === 30, 10_000);
-  expect(Date.now() - started).toBeLessThan(4000);
+  expect(Date.now() - started).toBeLessThan(5000); // ≥ 7 s if the slow endpoint held every socket to the host
   await host.close();
 });
 

@@ -3,6 +3,6 @@ export * from "./post-event";
 export * from "./webhook-body";
 export * from "./metrics";
 export * from "./deliver-message";
-export * from "./relay";
+export * from "./sweeper";
 export * from "./create-webhook-worker";
 export * from "./endpoint-use-cases";

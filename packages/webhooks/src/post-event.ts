@@ -1,5 +1,4 @@
-import http from "node:http";
-import https from "node:https";
+import { Agent } from "undici";
 import { BlockedTargetError, checkUrl, guardedLookup, type TargetPolicy } from "./ssrf-guard";
 
 export interface PostResult {
@@ -16,17 +15,25 @@ export interface Poster {
   close(): void;
 }
 
+/** Most response bytes read (then the connection is dropped); nothing of the response is kept. */
+const MAX_RESPONSE_BYTES = 4096;
+
 /**
- * POSTs events: one keep-alive agent per scheme (sockets reused per host), the SSRF guard on the URL and on
- * every address connected to, the whole attempt bounded by timeoutMs, redirects never followed (a 3xx is a
- * failure like any non-2xx), at most 4 KiB of the response read and nothing of it kept.
+ * POSTs events through one undici Agent: a keep-alive Pool per origin (at most maxSockets connections each),
+ * the SSRF guard on the URL and on every address connected to (the Agent's connector resolves through
+ * guardedLookup), the whole attempt bounded by timeoutMs (aborted when it runs out), redirects never
+ * followed (a 3xx is a failure like any non-2xx), at most 4 KiB of the response read and nothing of it kept.
  */
 export function createPoster(options: { timeoutMs: number; policy: TargetPolicy; maxSockets?: number }): Poster {
-  const lookup = guardedLookup(options.policy);
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 50, lookup: lookup as never };
-  const agents = { "http:": new http.Agent(agentOptions), "https:": new https.Agent(agentOptions) };
+  const agent = new Agent({
+    connections: options.maxSockets ?? 50,
+    keepAliveTimeout: 30_000,
+    connect: { lookup: guardedLookup(options.policy) as never, timeout: options.timeoutMs },
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
   return {
-    post(rawUrl, headers, body) {
+    async post(rawUrl, headers, body) {
       const started = performance.now();
       const done = (statusCode: number | null, error: string | null): PostResult => ({
         ok: error === null,
@@ -38,63 +45,64 @@ export function createPoster(options: { timeoutMs: number; policy: TargetPolicy;
       try {
         url = checkUrl(rawUrl, options.policy);
       } catch (error) {
-        return Promise.resolve(done(null, error instanceof BlockedTargetError ? error.code : "invalid_url"));
+        return done(null, error instanceof BlockedTargetError ? error.code : "invalid_url");
       }
-      const transport = url.protocol === "https:" ? https : http;
-      return new Promise<PostResult>((resolve) => {
-        let settled = false;
-        const finish = (result: PostResult) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          resolve(result);
-        };
-        const request = transport.request(url, {
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, options.timeoutMs);
+      try {
+        const response = await agent.request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
           method: "POST",
-          agent: agents[url.protocol as "http:" | "https:"],
-          headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          headers: { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) },
+          body,
+          signal: controller.signal,
         });
-        const timer = setTimeout(() => {
-          finish(done(null, "timeout"));
-          request.destroy();
-        }, options.timeoutMs);
-        request.on("response", (response) => {
-          const status = response.statusCode ?? 0;
-          let read = 0;
-          response.on("data", (chunk: Buffer) => {
-            read += chunk.length;
-            if (read > 4096) response.destroy();
-          });
-          const end = () => finish(done(status, status >= 200 && status < 300 ? null : "http_status"));
-          response.on("end", end);
-          response.on("close", end);
-          response.on("error", end);
-        });
-        request.on("error", (error: NodeJS.ErrnoException) => finish(done(null, errorCode(error))));
-        request.end(body);
-      });
+        const status = response.statusCode;
+        await response.body.dump({ limit: MAX_RESPONSE_BYTES }).catch(() => undefined);
+        return done(status, status >= 200 && status < 300 ? null : "http_status");
+      } catch (error) {
+        return done(null, timedOut ? "timeout" : errorCode(error));
+      } finally {
+        clearTimeout(timer);
+      }
     },
     close() {
-      agents["http:"].destroy();
-      agents["https:"].destroy();
+      void agent.destroy().catch(() => undefined);
     },
   };
 }
 
-function errorCode(error: NodeJS.ErrnoException): string {
-  if (error instanceof BlockedTargetError) return error.code;
-  switch (error.code) {
-    case "ECONNREFUSED":
-      return "connection_refused";
-    case "ECONNRESET":
-    case "EPIPE":
-      return "connection_reset";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "dns_failed";
-    case "ETIMEDOUT":
-      return "timeout";
-    default:
-      return error.code?.startsWith("ERR_TLS") || error.code?.includes("CERT") ? "tls_error" : "network_error";
+/** A stable code for a failed attempt (the error or one of its causes). */
+function errorCode(error: unknown): string {
+  for (
+    let e = error as (NodeJS.ErrnoException & { cause?: unknown }) | undefined, depth = 0;
+    e && depth < 4;
+    e = e.cause as typeof e, depth++
+  ) {
+    if (e instanceof BlockedTargetError) return e.code;
+    switch (e.code) {
+      case "ECONNREFUSED":
+        return "connection_refused";
+      case "ECONNRESET":
+      case "EPIPE":
+      case "UND_ERR_SOCKET":
+      case "UND_ERR_CLOSED":
+        return "connection_reset";
+      case "ENOTFOUND":
+      case "EAI_AGAIN":
+        return "dns_failed";
+      case "ETIMEDOUT":
+      case "UND_ERR_CONNECT_TIMEOUT":
+      case "UND_ERR_HEADERS_TIMEOUT":
+      case "UND_ERR_BODY_TIMEOUT":
+        return "timeout";
+    }
+    if (e.code?.startsWith("ERR_TLS") || e.code?.includes("CERT")) return "tls_error";
   }
+  return "network_error";
 }

@@ -7,7 +7,7 @@ import { observe } from "./http/observe";
 import { createIngressMetrics } from "./metrics";
 import { requireJson } from "./pipeline/read-body";
 import { mountHealthz } from "./routes/health";
-import { mountProviderCallbacks } from "./routes/provider-callback";
+import { mountProviderCallbacks, TWILIO_CALLBACK_ROUTE } from "./routes/provider-callback";
 import { webhookHandler } from "./routes/webhook";
 import { mountRestApi } from "./rest/routes";
 import { createActionRunner } from "./use-cases/run-action";
@@ -39,21 +39,23 @@ export function createIngressApp(deps: IngressDeps): Express {
       })
     : undefined;
   app.locals.requestLog = requestLog;
-  app.use(observe(deps.logger, metrics, WEBHOOK_ROUTE, requestLog));
-  // One use-case layer for both transports: one runner (its create batcher included) behind the webhook and REST.
-  const runner = createActionRunner(deps, metrics);
-  // The token is checked before the body is read: an unknown one never gets its body read.
-  app.post(WEBHOOK_ROUTE, requireJson, webhookHandler({ ...deps, clock }, metrics, runner));
-  app.all(WEBHOOK_ROUTE, methodNotAllowed("POST"));
-  mountRestApi(app, { ...deps, clock }, metrics, runner);
+  app.use(observe(deps.logger, metrics, WEBHOOK_ROUTE, requestLog, ["/healthz", TWILIO_CALLBACK_ROUTE]));
+  // First route after observe: provider callbacks are the highest-volume requests and match nothing else.
   if (deps.config.TWILIO_AUTH_TOKEN) {
     mountProviderCallbacks(app, {
       sql: deps.db.pool,
       logger: deps.logger,
       publicBaseUrl: deps.config.PUBLIC_BASE_URL,
       twilioAuthToken: deps.config.TWILIO_AUTH_TOKEN,
+      maxWaiting: deps.config.INGRESS_MAX_WAITING,
     });
   }
+  // One use-case layer for both transports: one runner (its create batcher included) behind the webhook and REST.
+  const runner = createActionRunner(deps, metrics);
+  // The token is checked before the body is read: an unknown one never gets its body read.
+  app.post(WEBHOOK_ROUTE, requireJson, webhookHandler({ ...deps, clock }, metrics, runner));
+  app.all(WEBHOOK_ROUTE, methodNotAllowed("POST"));
+  mountRestApi(app, { ...deps, clock }, metrics, runner);
   // Only /healthz here: /readyz and /metrics are on the internal port (createOperationalApp).
   mountHealthz(app);
   app.use(notFound);

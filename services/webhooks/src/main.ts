@@ -3,15 +3,14 @@ import type { AddressInfo } from "node:net";
 import { loadConfigOrExit } from "@inbound/config";
 import { createDatabase } from "@inbound/db";
 import { createLogger, probeReadiness, readinessReply, within } from "@inbound/logging";
-import { createRedis } from "@inbound/queue";
 import { createWebhookWorker } from "@inbound/webhooks";
 import { collectDefaultMetrics, Registry } from "prom-client";
 
 /**
- * `pnpm start:webhooks`: the status-webhook delivery worker alone (relay, delivery jobs, sweeper), for ops
+ * `pnpm start:webhooks`: the status-webhook delivery worker alone (claims, attempts, sweeper), for ops
  * who scale deliveries apart from the dialers (then set WEBHOOK_WORKER_IN_DIALER=false on the dialers).
- * Any number of replicas: relay passes take turns under an advisory lock and each message is held by one
- * job at a time. /healthz, /readyz and /metrics on WEBHOOKS_PORT.
+ * It needs Postgres only. Any number of replicas: claims take turns under an advisory lock and each message
+ * is held by one claim at a time. /healthz, /readyz and /metrics on WEBHOOKS_PORT.
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit("webhooks");
@@ -22,22 +21,18 @@ async function main(): Promise<void> {
     timeoutMs: config.DATABASE_TIMEOUT_MS,
     applicationName: "webhooks",
   });
-  const workerRedis = createRedis({ url: config.REDIS_URL, timeoutMs: config.REDIS_TIMEOUT_MS, role: "worker", name: "webhooks-worker" });
-  const clientRedis = createRedis({ url: config.REDIS_URL, timeoutMs: config.REDIS_TIMEOUT_MS, role: "client", name: "webhooks" });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const webhooks = createWebhookWorker({ config, logger, sql: database.pool, workerRedis, clientRedis, registry });
+  const webhooks = createWebhookWorker({ config, logger, sql: database.pool, registry });
 
   let stopping = false;
   const server = http.createServer((req, res) => {
     if (req.url === "/healthz") return void res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
     if (req.url === "/readyz") {
-      void probeReadiness(
-        { postgres: () => database.pool.query("SELECT 1"), redis: () => clientRedis.ping() },
-        { postgres: config.DATABASE_TIMEOUT_MS, redis: config.REDIS_TIMEOUT_MS },
-      ).then((checks) => {
-        const reply = readinessReply({ ...checks, worker: !stopping && webhooks.worker.isRunning() });
-        res.writeHead(reply.statusCode, { ...reply.headers, "content-type": "application/json" }).end(JSON.stringify(reply.body));
+      void probeReadiness({ postgres: () => database.pool.query("SELECT 1") }, { postgres: config.DATABASE_TIMEOUT_MS }).then(
+        (checks) => {
+          const reply = readinessReply({ ...checks, worker: !stopping && webhooks.isRunning() });
+          res.writeHead(reply.statusCode, { ...reply.headers, "content-type": "application/json" }).end(JSON.stringify(reply.body));
       });
       return;
     }
@@ -56,7 +51,7 @@ async function main(): Promise<void> {
     // Attempts in flight finish (each bounded by WEBHOOK_TIMEOUT_MS); an unfinished one is handed over after its lease.
     await within(webhooks.stop(), config.SHUTDOWN_TIMEOUT_MS);
     server.close();
-    await Promise.allSettled([workerRedis.quit(), clientRedis.quit(), database.close()]);
+    await database.close().catch(() => undefined);
     logger.info("webhooks stopped");
     process.exit(0);
   };

@@ -142,6 +142,9 @@ export function transitionsWith(inputSelect: string): string {
     WHERE c.id = i.call_id AND (i.org_id IS NULL OR c.org_id = i.org_id)
       AND c.status = i.from_status AND c.deleted_at IS NULL
       AND (i.from_status <> 'queued'::call_status OR i.to_status <> 'dialing'::call_status OR i.ord IN (SELECT ord FROM granted))
+      -- Redundant, for the planner: the calls by primary key, whatever it estimates (jsonb_to_recordset
+      -- counts as 100 rows; on a small or freshly bloated table it would hash-join a scan of all calls).
+      AND c.id = ANY (ARRAY(SELECT call_id FROM input))
     RETURNING i.ord, c.id, c.org_id, c.attempts, c.credits_reserved, c.request_id
   ), attempt_started AS (
     -- Each dial attempt is a row of its own (SPEC §9): opened by the move that counts it...

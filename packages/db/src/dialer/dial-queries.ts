@@ -187,6 +187,7 @@ export async function claimQueuedCalls(client: SqlClient, jobs: readonly ClaimRe
       (c.status = 'queued'::call_status AND i.gated AND i.ord NOT IN (SELECT ord FROM claims)) AS needs_check
     FROM input i
     JOIN calls c ON c.id = i.call_id AND c.org_id = i.org_id AND c.deleted_at IS NULL
+      AND c.id = ANY (ARRAY(SELECT call_id FROM input)) -- redundant: by primary key whatever the estimates
     JOIN agents a ON a.id = c.agent_id`,
     [transitionInputs(requests)],
   );

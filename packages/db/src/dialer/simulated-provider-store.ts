@@ -65,12 +65,13 @@ export async function insertSimulatedDials(client: SqlClient, dials: readonly Si
  * advancing skipped) takes its next scripted step (outcome, answered_at, the next step's due time) and the
  * step's event is recorded in provider_events, exactly as a real provider's callback is recorded by the
  * callback route. A dial that was hung up or purged has no due step (its clock stopped). Returns the number
- * of events emitted.
+ * of events emitted, and whether a dial it stepped has its next step due already (a zero delay: the clock
+ * should look again at once rather than after its idle interval).
  */
-export async function advanceSimulatedDials(client: SqlClient, limit: number): Promise<number> {
-  const rows = await runSql<{ n: number }>(
+export async function stepSimulatedDials(client: SqlClient, limit: number): Promise<{ emitted: number; dueAgain: boolean }> {
+  const rows = await runSql<{ n: number; due_again: boolean }>(
     client,
-    "sim_advance_dials",
+    "sim_step_dials",
     `WITH due AS (
       SELECT provider_call_id FROM simulated_provider_calls
       WHERE next_event_at <= now() AND purged_at IS NULL AND outcome IN ('dialing', 'ringing', 'in_progress')
@@ -84,7 +85,7 @@ export async function advanceSimulatedDials(client: SqlClient, limit: number): P
         next_event_at = CASE WHEN jsonb_array_length(s.script) > s.step + 1
           THEN now() + make_interval(secs => (s.script->(s.step + 1)->>1)::float8 / 1000) END
       FROM due WHERE s.provider_call_id = due.provider_call_id
-      RETURNING s.provider_call_id, s.call_id, s.attempt, s.script->(s.step - 1)->>0 AS kind, s.answered_at
+      RETURNING s.provider_call_id, s.call_id, s.attempt, s.script->(s.step - 1)->>0 AS kind, s.answered_at, s.next_event_at
     ), emitted AS (
       INSERT INTO provider_events (provider, provider_call_id, call_id, attempt, kind, end_reason, duration_seconds)
       SELECT 'simulated', provider_call_id, call_id, attempt, kind,
@@ -93,10 +94,16 @@ export async function advanceSimulatedDials(client: SqlClient, limit: number): P
       FROM stepped ORDER BY provider_call_id
       RETURNING id
     )
-    SELECT count(*)::int AS n FROM emitted`,
+    SELECT (SELECT count(*)::int FROM emitted) AS n,
+      COALESCE((SELECT bool_or(next_event_at <= now()) FROM stepped), false) AS due_again`,
     [limit],
   );
-  return rows[0]?.n ?? 0;
+  return { emitted: rows[0]?.n ?? 0, dueAgain: rows[0]?.due_again ?? false };
+}
+
+/** One round of the clock (see stepSimulatedDials); returns the number of events emitted. */
+export async function advanceSimulatedDials(client: SqlClient, limit: number): Promise<number> {
+  return (await stepSimulatedDials(client, limit)).emitted;
 }
 
 /** Hangs up an attempt still up (placed, ringing or in conversation): its clock stops; idempotent. */
@@ -122,19 +129,34 @@ export interface SimulatedDial {
   purged: boolean;
 }
 
+interface SimulatedDialRow {
+  ord?: number;
+  provider_call_id: string;
+  outcome: string;
+  transcript: string | null;
+  recording_url: string | null;
+  placed_at: Date;
+  talked_seconds: number | null;
+  purged: boolean;
+}
+
+function simulatedDial(row: SimulatedDialRow): SimulatedDial {
+  return {
+    providerCallId: row.provider_call_id,
+    outcome: row.outcome,
+    transcript: row.transcript,
+    recordingUrl: row.recording_url,
+    placedAt: row.placed_at,
+    talkedSeconds: row.talked_seconds,
+    purged: row.purged,
+  };
+}
+
 export async function findSimulatedDial(
   client: SqlClient,
   input: { callId: string; attempt: number },
 ): Promise<SimulatedDial | null> {
-  const rows = await runSql<{
-    provider_call_id: string;
-    outcome: string;
-    transcript: string | null;
-    recording_url: string | null;
-    placed_at: Date;
-    talked_seconds: number | null;
-    purged: boolean;
-  }>(
+  const rows = await runSql<SimulatedDialRow>(
     client,
     "sim_find_dial",
     `SELECT provider_call_id, outcome, transcript, recording_url, placed_at, purged_at IS NOT NULL AS purged,
@@ -142,18 +164,29 @@ export async function findSimulatedDial(
     FROM simulated_provider_calls WHERE call_id = $1::text AND attempt = $2::int`,
     [input.callId, input.attempt],
   );
-  const row = rows[0];
-  return row
-    ? {
-        providerCallId: row.provider_call_id,
-        outcome: row.outcome,
-        transcript: row.transcript,
-        recordingUrl: row.recording_url,
-        placedAt: row.placed_at,
-        talkedSeconds: row.talked_seconds,
-        purged: row.purged,
-      }
-    : null;
+  return rows[0] ? simulatedDial(rows[0]) : null;
+}
+
+/** findSimulatedDial for any number of dials in ONE statement; null for each one never placed. */
+export async function findSimulatedDials(
+  client: SqlClient,
+  refs: readonly { callId: string; attempt: number }[],
+): Promise<(SimulatedDial | null)[]> {
+  if (refs.length === 0) return [];
+  const rows = await runSql<SimulatedDialRow & { ord: number }>(
+    client,
+    "sim_find_dials",
+    `SELECT i.ord, s.provider_call_id, s.outcome, s.transcript, s.recording_url, s.placed_at, s.purged_at IS NOT NULL AS purged,
+      EXTRACT(EPOCH FROM (COALESCE(s.ended_at, now()) - s.answered_at))::float8 AS talked_seconds
+    FROM jsonb_to_recordset($1::jsonb) AS i(ord int, call_id text, attempt int)
+    JOIN simulated_provider_calls s ON s.call_id = i.call_id AND s.attempt = i.attempt`,
+    [JSON.stringify(refs.map((r, ord) => ({ ord, call_id: r.callId, attempt: r.attempt })))],
+  );
+  const byOrd = new Map(rows.map((r) => [r.ord, r]));
+  return refs.map((_, ord) => {
+    const row = byOrd.get(ord);
+    return row ? simulatedDial(row) : null;
+  });
 }
 
 /** Deletes the provider's copies (number, recording, transcript) of every attempt of a call. */

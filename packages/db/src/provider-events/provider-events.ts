@@ -12,24 +12,44 @@ export interface RecordedProviderEvent extends ProviderEvent {
   id: string;
 }
 
-/** Records one event (the callback route's one statement); returns its id. */
-export async function recordProviderEvent(client: SqlClient, event: ProviderEvent): Promise<string> {
+/**
+ * Records events, any number in ONE statement (one round trip, one commit): the callback route's group
+ * commit. Returns their ids, in order. Each row is durable once this resolves (the statement committed).
+ */
+export async function recordProviderEvents(client: SqlClient, events: readonly ProviderEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
   const rows = await runSql<{ id: string }>(
     client,
-    "provider_event_record",
+    "provider_events_record",
     `INSERT INTO provider_events (provider, provider_call_id, call_id, attempt, kind, end_reason, duration_seconds)
-    VALUES ($1::text, $2::text, $3::text, $4::int, $5::text, $6::text, $7::int) RETURNING id::text AS id`,
+    SELECT i.provider, i.provider_call_id, i.call_id, i.attempt, i.kind, i.end_reason, i.duration_seconds
+    FROM jsonb_to_recordset($1::jsonb) AS i(ord int, provider text, provider_call_id text, call_id text, attempt int,
+      kind text, end_reason text, duration_seconds int)
+    ORDER BY i.ord
+    RETURNING id::text AS id`,
     [
-      event.provider,
-      event.providerCallId,
-      event.callId,
-      event.attempt,
-      event.kind,
-      event.endReason ?? null,
-      event.durationSeconds ?? null,
+      JSON.stringify(
+        events.map((event, ord) => ({
+          ord,
+          provider: event.provider,
+          provider_call_id: event.providerCallId,
+          call_id: event.callId,
+          attempt: event.attempt,
+          kind: event.kind,
+          end_reason: event.endReason ?? null,
+          duration_seconds: event.durationSeconds ?? null,
+        })),
+      ),
     ],
   );
-  return rows[0]!.id;
+  // Ids are drawn in insertion order (ORDER BY ord, one sequence): sorted, they match the events' order.
+  return rows.map((r) => r.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+}
+
+/** Records one event; returns its id (see recordProviderEvents). */
+export async function recordProviderEvent(client: SqlClient, event: ProviderEvent): Promise<string> {
+  const [id] = await recordProviderEvents(client, [event]);
+  return id as string;
 }
 
 interface EventRow {

@@ -119,7 +119,8 @@ export async function changeEndpoint(
       WHERE e.id = $1::text AND ($2::text IS NULL OR e.org_id = $2::text)
       RETURNING e.*
     ), dropped AS (
-      UPDATE webhook_messages m SET status = 'failed', last_error = 'endpoint_disabled', lease_until = NULL, updated_at = now()
+      -- lease_until stays: an attempt in flight is still recorded (and logged) when it ends.
+      UPDATE webhook_messages m SET status = 'failed', last_error = 'endpoint_disabled', updated_at = now()
       FROM e WHERE m.endpoint_id = e.id AND NOT e.enabled AND m.status = 'pending'
     )
     SELECT ${ENDPOINT_COLUMNS} FROM e`,
@@ -261,7 +262,7 @@ export async function listMessages(
 /**
  * Sends one message again, now (same event id, so receivers dedupe): a delivered or failed message becomes
  * pending with its attempt count kept (each resend attempt is logged); a pending one is made due now unless
- * a job holds it. null: no such message.
+ * an attempt holds it (its lease). null: no such message.
  */
 export async function resendMessage(
   client: SqlClient,
@@ -273,8 +274,8 @@ export async function resendMessage(
     `WITH target AS (
       SELECT id, status FROM webhook_messages WHERE id = $1::text AND ($2::text IS NULL OR org_id = $2::text) FOR UPDATE
     ), moved AS (
-      UPDATE webhook_messages m SET status = 'pending', next_attempt_at = now(), updated_at = now(),
-        lease_until = CASE WHEN m.status = 'pending' THEN m.lease_until ELSE NULL END
+      -- lease_until stays: a message still held by an attempt in flight is claimed again once that ends.
+      UPDATE webhook_messages m SET status = 'pending', next_attempt_at = now(), updated_at = now()
       FROM target WHERE m.id = target.id
       RETURNING m.id
     )
@@ -295,7 +296,7 @@ export async function recoverFailedMessages(
     `WITH e AS (
       SELECT id FROM webhook_endpoints WHERE id = $1::text AND ($2::text IS NULL OR org_id = $2::text)
     ), moved AS (
-      UPDATE webhook_messages m SET status = 'pending', next_attempt_at = now(), lease_until = NULL, updated_at = now()
+      UPDATE webhook_messages m SET status = 'pending', next_attempt_at = now(), updated_at = now()
       FROM e WHERE m.endpoint_id = e.id AND m.status = 'failed' AND m.created_at >= $3::timestamptz
       RETURNING 1
     )

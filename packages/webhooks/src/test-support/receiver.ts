@@ -14,8 +14,12 @@ export interface Received {
   at: number;
 }
 
-/** What the receiver answers: a status, after an optional delay. */
-export type Behaviour = (request: { count: number; body: string; path: string }) => { status: number; delayMs?: number };
+/** What the receiver answers: a status, after an optional delay, and not before `after` settles (if given). */
+export type Behaviour = (request: { count: number; body: string; path: string }) => {
+  status: number;
+  delayMs?: number;
+  after?: Promise<unknown>;
+};
 
 /** A real HTTP receiver on loopback that verifies every delivery with `standardwebhooks` and records it. */
 export async function startReceiver(secrets: () => string[], behaviour: Behaviour = () => ({ status: 204 })) {
@@ -55,8 +59,9 @@ export async function startReceiver(secrets: () => string[], behaviour: Behaviou
         }
         res.writeHead(answer.status).end();
       };
-      if (answer.delayMs) setTimeout(respond, answer.delayMs).unref();
-      else respond();
+      const delayed = () => (answer.delayMs ? void setTimeout(respond, answer.delayMs).unref() : respond());
+      if (answer.after) void answer.after.then(delayed, delayed);
+      else delayed();
     });
   });
   server.keepAliveTimeout = 1000;

@@ -1,17 +1,19 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { newId } from "@inbound/contracts";
 import {
-  advanceSimulatedDials,
   type BatcherOptions,
   createBatcher,
   findSimulatedDial,
+  findSimulatedDials,
   settleFailedWrite,
   hangUpSimulatedDial,
   insertSimulatedDials,
   purgeSimulatedDials,
+  type SimulatedDial,
   type SimulatedDialInput,
   type SimulatedStep,
   type SqlClient,
+  stepSimulatedDials,
 } from "@inbound/db";
 import {
   type CallRef,
@@ -99,6 +101,8 @@ export class SimulatedProvider implements TelephonyProvider {
   readonly findsCallsByOurReference = true;
   readonly name = PROVIDER;
   private readonly insertDial: (dial: SimulatedDialInput) => Promise<boolean>;
+  /** The provider's record of a dial (getCall, retrieveCall): looks arriving together share one statement. */
+  private readonly findDial: (ref: { callId: string; attempt: number }) => Promise<SimulatedDial | null>;
   private clock: { stop(): Promise<void> } | undefined;
 
   /** sql: the pg pool in production (named prepared statements); a PrismaClient works too. */
@@ -109,6 +113,7 @@ export class SimulatedProvider implements TelephonyProvider {
     private readonly onClockError: (error: unknown) => void = () => undefined,
   ) {
     this.insertDial = createBatcher((dials: SimulatedDialInput[]) => insertSimulatedDials(sql, dials), batching);
+    this.findDial = createBatcher((refs: { callId: string; attempt: number }[]) => findSimulatedDials(sql, refs), batching);
   }
 
   async placeCall(target: DialTarget, signal: AbortSignal): Promise<{ providerCallId: string }> {
@@ -138,7 +143,8 @@ export class SimulatedProvider implements TelephonyProvider {
         timeoutMs: this.timings.settleMs ?? 3000,
         readBack: () => findSimulatedDial(this.sql, { callId: target.callId, attempt: target.attempt }),
       });
-      if (settled.outcome === "absent") throw new ProviderError("provider_unavailable", true, "the provider could not take the call");
+      if (settled.outcome === "absent")
+        throw new ProviderError("provider_unavailable", true, "the provider could not take the call");
       if (settled.outcome === "unknown") throw error; // the job fails; the reconciler re-attaches with getCall
       placed = settled.value.providerCallId === providerCallId;
     }
@@ -153,7 +159,11 @@ export class SimulatedProvider implements TelephonyProvider {
 
   /** One round of the clock: emits every due event (up to a batch); returns how many. */
   async tick(): Promise<number> {
-    return advanceSimulatedDials(this.sql, TICK_BATCH);
+    return (await this.step()).emitted;
+  }
+
+  private step(): Promise<{ emitted: number; dueAgain: boolean }> {
+    return stepSimulatedDials(this.sql, TICK_BATCH);
   }
 
   start(): void {
@@ -163,13 +173,16 @@ export class SimulatedProvider implements TelephonyProvider {
     const idleMs = this.timings.tickMs ?? 100;
     const running = (async () => {
       while (!stopped) {
-        let emitted = 0;
+        // Again at once after a full batch, or when a dial it stepped is due again already (a zero delay in
+        // its script: ringing then answered at once); else after idleMs.
+        let again = false;
         try {
-          emitted = await this.tick();
+          const { emitted, dueAgain } = await this.step();
+          again = emitted >= TICK_BATCH || dueAgain;
         } catch (error) {
           this.onClockError(error);
         }
-        if (emitted < TICK_BATCH) await sleep(idleMs, undefined, { signal: stop.signal }).catch(() => undefined);
+        if (!again) await sleep(idleMs, undefined, { signal: stop.signal }).catch(() => undefined);
       }
     })();
     this.clock = {
@@ -191,7 +204,7 @@ export class SimulatedProvider implements TelephonyProvider {
   }
 
   async getCall(ref: CallRef): Promise<ProviderCallState> {
-    const row = await findSimulatedDial(this.sql, { callId: ref.callId, attempt: ref.attempt });
+    const row = await this.findDial({ callId: ref.callId, attempt: ref.attempt });
     if (!row) return { state: "unknown" };
     const providerCallId = row.providerCallId;
     switch (row.outcome) {
@@ -215,7 +228,7 @@ export class SimulatedProvider implements TelephonyProvider {
   }
 
   async retrieveCall(ref: CallRef): Promise<ConnectedCallRecord | null> {
-    const row = await findSimulatedDial(this.sql, { callId: ref.callId, attempt: ref.attempt });
+    const row = await this.findDial({ callId: ref.callId, attempt: ref.attempt });
     if (!row || row.talkedSeconds === null || row.purged) return null;
     // The transcript grows with the conversation: its opening while it goes on, all of it once it ended.
     const lines = row.transcript?.split("\n") ?? [];

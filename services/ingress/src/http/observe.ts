@@ -24,7 +24,15 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * With a requestLog, each webhook or REST request of a known organisation is also recorded for the dashboard's
  * request log (metadata only; record() is an in-memory push, written in batches off the request path).
  */
-export function observe(logger: Logger, metrics: IngressMetrics, webhookRoute: string, requestLog?: RequestLogWriter) {
+export function observe(
+  logger: Logger,
+  metrics: IngressMetrics,
+  webhookRoute: string,
+  requestLog?: RequestLogWriter,
+  /** Routes whose access line is logged at debug level only (counted in the metrics all the same). */
+  quietRoutes: readonly string[] = ["/healthz"],
+) {
+  const quiet = new Set(quietRoutes);
   // The access line's fields are fixed and none of them is sensitive (no URL, header, body or token), so
   // the redaction pass, which walks all 60 redact paths on every line, is skipped: it was most of the line's CPU.
   const accessLog = logger.child({}, { redact: [] });
@@ -72,8 +80,9 @@ export function observe(logger: Logger, metrics: IngressMetrics, webhookRoute: s
           signatureVerified: c.signatureVerified,
         });
       }
-      // Health probes every few seconds would drown the log: debug level only.
-      if (route === "/healthz") accessLog.debug(line, "request");
+      // Health probes every few seconds, and provider callbacks (thousands a second, each one recorded in
+      // provider_events anyway; a refused one logs its own warning), would drown the log: debug level only.
+      if (quiet.has(route)) accessLog.debug(line, "request");
       else accessLog.info(line, "request");
     };
     res.on("finish", done);

@@ -125,6 +125,8 @@ describe("the token cache in the ingress", () => {
     await untilCached(ingress, (start.stored ?? 0) + 2);
     now += 20_000; // 40 s after the first read, 20 s after the second: still cached
     expect(await hook()).toBe(201);
+    // That read (20 s old copy) refreshed it in the background: wait for it, or it could read the revocation below.
+    await untilCached(ingress, (start.stored ?? 0) + 3);
     expect((await tokenCacheCounts(ingress)).miss).toBe((start.miss ?? 0) + 1);
 
     // A background read that finds the token revoked drops the copy at once.

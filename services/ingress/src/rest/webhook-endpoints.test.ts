@@ -1,5 +1,6 @@
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import { createTestApiKey, createTestOrg, send, startIngress, type TestIngress } from "../test-support/harness";
+import { expectDocumentedResponse } from "../test-support/openapi";
 
 /** /v1/webhook-endpoints (SPEC §6) through real HTTP, on the use cases the admin CLI and the dashboard share. */
 let suite: SuiteEnv;
@@ -18,8 +19,12 @@ afterAll(async () => {
   await suite?.close();
 });
 
-const call = (key: string, method: string, path: string, body?: unknown, on = ingress) =>
-  send(on.url, path, { method, body, headers: { Authorization: `Bearer ${key}` } });
+/** A request with the API key; every answer must be one the OpenAPI document describes (status and body). */
+async function call(key: string, method: string, path: string, body?: unknown, on = ingress) {
+  const res = await send(on.url, path, { method, body, headers: { Authorization: `Bearer ${key}` } });
+  expectDocumentedResponse(method, path, res.status, res.body);
+  return res;
+}
 
 test("create (secret shown once), list, read, update, test event in the log, rotate, disable; 404 for another organisation", async () => {
   const org = await createTestOrg(suite.db);
@@ -104,4 +109,30 @@ test("bad input: 400 with the field named; private and plain-http targets refuse
     code: "invalid_parameter",
     field: "since",
   });
+});
+
+test("resend one message and recover failed ones since a time; another organisation's message is 404", async () => {
+  const org = await createTestOrg(suite.db);
+  const { key } = await createTestApiKey(suite.db, org.orgId);
+  const id = (await call(key, "POST", "/v1/webhook-endpoints", { url: "http://127.0.0.1:9/hooks" })).body.id as string;
+  const tested = await call(key, "POST", `/v1/webhook-endpoints/${id}/test`, {});
+  expect(tested.status).toBe(202);
+  const messageId = tested.body.message_id as string;
+  await suite.db.pool.query("UPDATE webhook_messages SET status = 'failed' WHERE id = $1", [messageId]);
+
+  const recovered = await call(key, "POST", `/v1/webhook-endpoints/${id}/recover`, { since: "2020-01-01T00:00:00Z" });
+  expect({ status: recovered.status, body: recovered.body }).toEqual({ status: 200, body: { endpoint_id: id, recovered: 1 } });
+  const badSince = await call(key, "POST", `/v1/webhook-endpoints/${id}/recover`, { since: "last week" });
+  expect({ status: badSince.status, code: badSince.body.error.code }).toEqual({ status: 400, code: "invalid_parameter" });
+  const resent = await call(key, "POST", `/v1/webhook-messages/${messageId}/resend`);
+  expect({ status: resent.status, body: resent.body }).toEqual({ status: 202, body: { message_id: messageId, status: "pending" } });
+  const log = await call(key, "GET", `/v1/webhook-endpoints/${id}/attempts?status=pending&limit=5`);
+  expect(log.body.messages.map((m: { id: string }) => m.id)).toEqual([messageId]);
+
+  const other = await createTestOrg(suite.db);
+  const { key: otherKey } = await createTestApiKey(suite.db, other.orgId);
+  const foreign = await call(otherKey, "POST", `/v1/webhook-messages/${messageId}/resend`);
+  expect({ status: foreign.status, code: foreign.body.error.code }).toEqual({ status: 404, code: "message_not_found" });
+  const foreignRecover = await call(otherKey, "POST", `/v1/webhook-endpoints/${id}/recover`, { since: "2020-01-01T00:00:00Z" });
+  expect({ status: foreignRecover.status, code: foreignRecover.body.error.code }).toEqual({ status: 404, code: "endpoint_not_found" });
 });

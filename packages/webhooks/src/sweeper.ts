@@ -1,32 +1,5 @@
-import { handOffDueMessages, type MessageHandoff, type SqlClient, sweepWebhookLog } from "@inbound/db";
+import { type SqlClient, sweepWebhookLog } from "@inbound/db";
 import type { Logger } from "@inbound/logging";
-
-export interface RelayOptions {
-  perEndpoint: number;
-  leaseMs: number;
-  batchSize?: number;
-}
-
-/**
- * One relay pass: hands committed, due messages to delivery jobs (see handOffDueMessages: at most
- * perEndpoint in flight per endpoint, leases so nothing handed over is lost) and enqueues them. Repeats while
- * it fills whole batches. Returns how many were handed over.
- */
-export async function relayOnce(
-  sql: SqlClient,
-  enqueue: (jobs: MessageHandoff[]) => Promise<void>,
-  options: RelayOptions,
-): Promise<number> {
-  const limit = options.batchSize ?? 500;
-  let total = 0;
-  for (let round = 0; round < 20; round++) {
-    const handed = await handOffDueMessages(sql, { perEndpoint: options.perEndpoint, limit, leaseMs: options.leaseMs });
-    if (handed.length > 0) await enqueue(handed);
-    total += handed.length;
-    if (handed.length < limit) break;
-  }
-  return total;
-}
 
 /**
  * Runs `work` every intervalMs (jittered), never two at once; errors are logged once per change of message
