@@ -4,7 +4,7 @@ import { hashPassword } from "@inbound/security";
 
 /** An organisation with an agent, a dashboard user, and one call waiting `queued` (inserted as a webhook would). */
 export async function seedOrg(db: Database, input: { name: string; email: string; password: string; credits?: number }) {
-  const org = await createOrganization(db.prisma, { name: input.name, credits: input.credits ?? 50, dailyQuota: 1000 });
+  const org = await createOrganization(db.prisma, { name: input.name, credits: input.credits ?? 50, dailyQuota: 1000, callingHoursGuard: false });
   const agent = await createAgent(db.prisma, { orgId: org.org_id, name: `${input.name} agent` });
   await createDashboardUser(db.prisma, { orgId: org.org_id, email: input.email, passwordHash: await hashPassword(input.password) });
   const queuedCallId = newId("call");

@@ -18,7 +18,7 @@ export async function provisionTenants(
   const box = new SecretBox(options.secretsKey);
   const tenants: Tenant[] = [];
   for (let i = 0; i < count; i++) {
-    const org = await createOrganization(db.prisma, { name: `bench-${i}`, credits: AMPLE, dailyQuota: AMPLE });
+    const org = await createOrganization(db.prisma, { name: `bench-${i}`, credits: AMPLE, dailyQuota: AMPLE, callingHoursGuard: false });
     const agent = await createAgent(db.prisma, { orgId: org.org_id, name: "bench agent" });
     const signing = options.signed ? await enableSigning(db.prisma, box, org.org_id) : undefined;
     tenants.push({

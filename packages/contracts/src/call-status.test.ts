@@ -12,9 +12,9 @@ import { PROVIDER_EVENT_KINDS, statusOfProviderEvent } from "./provider-event";
 import { TWILIO_CALL_STATUSES, twilioEventOf } from "./twilio-status";
 
 /** The state machine alone, without a database. */
-test("every status is exactly one of queued, live or terminal", () => {
+test("every status is exactly one of waiting (scheduled, queued), live or terminal", () => {
   for (const status of CALL_STATUSES) {
-    const kinds = [status === "queued", LIVE_STATUSES.has(status), TERMINAL_STATUSES.has(status)].filter(Boolean);
+    const kinds = [status === "queued" || status === "scheduled", LIVE_STATUSES.has(status), TERMINAL_STATUSES.has(status)].filter(Boolean);
     expect({ status, kinds: kinds.length }).toEqual({ status, kinds: 1 });
   }
   expect([...LIVE_STATUSES]).toEqual(["dialing", "ringing", "in_progress"]);
@@ -24,8 +24,20 @@ test("every status is exactly one of queued, live or terminal", () => {
 
 test("terminal states have no way out; canceled only from queued", () => {
   for (const from of TERMINAL_STATUSES) for (const to of CALL_STATUSES) expect(canTransition(from, to)).toBe(false);
-  expect(CALL_STATUSES.filter((from) => canTransition(from, "canceled"))).toEqual(["queued"]);
+  expect(CALL_STATUSES.filter((from) => canTransition(from, "canceled")).sort()).toEqual(["queued", "scheduled"]);
   expect(canTransition("dialing", "completed")).toBe(false);
+});
+
+test("call orders: scheduled until due, deferred again at dial time, expired past not_after (refunded)", () => {
+  expect(canTransition("scheduled", "queued")).toBe(true);
+  expect(canTransition("queued", "scheduled")).toBe(true);
+  expect(canTransition("scheduled", "dialing")).toBe(false);
+  expect(canTransition("scheduled", "expired")).toBe(true);
+  expect(canTransition("queued", "expired")).toBe(true);
+  expect(isTerminal("expired")).toBe(true);
+  expect(refundsCredits("scheduled", "expired")).toBe(true);
+  expect(refundsCredits("scheduled", "canceled")).toBe(true);
+  expect(refundsCredits("scheduled", "queued")).toBe(false);
 });
 
 test("a credit comes back exactly when a call ends without having been answered", () => {

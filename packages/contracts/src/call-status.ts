@@ -7,6 +7,11 @@
  *     │           └──► failed (after retries of transient provider errors)
  *     └──► canceled (only from queued)
  *
+ * Call orders (SPEC §9): a call that may not be dialled yet (before not_before, outside calling hours) is
+ * `scheduled` until it is due, then `queued`; a queued call re-checked at dial time may go back to
+ * `scheduled`; `canceled` works on scheduled calls too; a call that has not connected by not_after ends
+ * `expired` (credit refunded).
+ *
  * `failed` is also reachable from ringing and in_progress when a dialer lost the call (killed mid-call,
  * shutdown deadline): every call must end in exactly one terminal state.
  */
@@ -20,17 +25,27 @@ export const CALL_STATUSES = [
   "busy",
   "failed",
   "canceled",
+  "scheduled",
+  "expired",
 ] as const;
 
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
-export const TERMINAL_STATUSES: ReadonlySet<CallStatus> = new Set(["completed", "no_answer", "busy", "failed", "canceled"]);
+export const TERMINAL_STATUSES: ReadonlySet<CallStatus> = new Set([
+  "completed",
+  "no_answer",
+  "busy",
+  "failed",
+  "canceled",
+  "expired",
+]);
 
 /** A call placed (or being placed) at the provider and not ended: its progress comes as provider events. */
 export const LIVE_STATUSES: ReadonlySet<CallStatus> = new Set(["dialing", "ringing", "in_progress"]);
 
 const TRANSITIONS: Readonly<Record<CallStatus, readonly CallStatus[]>> = {
-  queued: ["dialing", "canceled"],
+  scheduled: ["queued", "canceled", "expired"],
+  queued: ["dialing", "canceled", "scheduled", "expired"],
   dialing: ["ringing", "failed"],
   ringing: ["in_progress", "no_answer", "busy", "failed"],
   in_progress: ["completed", "failed"],
@@ -39,6 +54,7 @@ const TRANSITIONS: Readonly<Record<CallStatus, readonly CallStatus[]>> = {
   busy: [],
   failed: [],
   canceled: [],
+  expired: [],
 };
 
 export function canTransition(from: CallStatus, to: CallStatus): boolean {
@@ -95,4 +111,6 @@ export const STATUS_TIMESTAMP_COLUMN: Readonly<Partial<Record<CallStatus, string
   busy: "ended_at",
   failed: "ended_at",
   canceled: "ended_at",
+  expired: "ended_at",
+  queued: "queued_at",
 };

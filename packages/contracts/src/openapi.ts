@@ -1,6 +1,12 @@
 import { ACTIONS, callRefSchema, createCallSchema, envelopeSchema } from "./webhook-schemas";
 import {
   callEventListSchema,
+  callPolicyChangeSchema,
+  callPolicySchema,
+  optOutAddedSchema,
+  optOutListSchema,
+  optOutRemovedSchema,
+  optOutSchema,
   callEventSchema,
   callListSchema,
   callSchema,
@@ -99,6 +105,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
     tags: [
       { name: "Calls", description: "REST API: Authorization: Bearer sk_…" },
       { name: "Webhook", description: "POST /v1/hooks/{token}, for no-code tools and CRMs." },
+      { name: "Call orders", description: "SPEC §9: the do-not-call list and the call-order policy (API key)." },
       { name: "Meta", description: "This document." },
     ],
     paths: {
@@ -106,9 +113,9 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
         post: {
           tags: ["Calls"],
           operationId: "createCall",
-          summary: "Create (queue) a call",
+          summary: "Create (queue or schedule) a call",
           description:
-            "The body is the data of the webhook's call.create. Reserves the call's credit and queues it. With an Idempotency-Key, a repeat within 24 h answers the first response and creates nothing.",
+            "The body is the data of the webhook's call.create. Reserves the call's credit and queues it, or schedules it (status scheduled, schedule.due_at) when not_before is later or the recipient's local time is outside the calling hours in any of the number's time zones (SPEC §9). With an Idempotency-Key, a repeat within 24 h answers the first response and creates nothing.",
           security: [{ apiKey: [] }],
           parameters: [{ $ref: "#/components/parameters/IdempotencyKey" }],
           requestBody: {
@@ -116,7 +123,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
             content: { "application/json": { schema: { $ref: "#/components/schemas/CreateCallData" } } },
           },
           responses: {
-            "201": json("Call", "The call, queued.", {
+            "201": json("Call", "The call, queued or scheduled.", {
               ...rateLimited,
               "Idempotent-Replayed": { $ref: "#/components/headers/Idempotent-Replayed" },
             }),
@@ -125,10 +132,16 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
               "insufficient_credits: the organisation has too few credits (the body says balance and cost).",
               rateLimited,
             ),
-            "409": error("idempotency_key_in_flight: a request with this Idempotency-Key is still being processed.", rateLimited),
+            "409": error(
+              "idempotency_key_in_flight: a request with this Idempotency-Key is still being processed; duplicate_recipient: the number already has a call within the organisation's dedupe window (error.call_id names it).",
+              rateLimited,
+            ),
             "413": error("body_too_large: the body is larger than 32 KiB."),
             "415": error("unsupported_media_type: send Content-Type: application/json."),
-            "422": error("idempotency_key_reused: this Idempotency-Key was used with a different request.", rateLimited),
+            "422": error(
+              "idempotency_key_reused: this Idempotency-Key was used with a different request; recipient_opted_out: the number is on the organisation's do-not-call list; no_calling_window: no time before not_after is inside the calling hours in every time zone of the number.",
+              rateLimited,
+            ),
             ...restErrors,
           },
         },
@@ -233,7 +246,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
           tags: ["Calls"],
           operationId: "cancelCall",
           summary: "Cancel a queued call",
-          description: "As the webhook's call.cancel: only a queued call; its credit comes back. No body (or {}).",
+          description: "As the webhook's call.cancel: only a scheduled or queued call (SPEC §9); its credit comes back. No body (or {}).",
           security: [{ apiKey: [] }],
           parameters: [{ $ref: "#/components/parameters/IdempotencyKey" }],
           responses: {
@@ -300,6 +313,97 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
           },
         },
       },
+      "/v1/opt-outs": {
+        get: {
+          tags: ["Call orders"],
+          operationId: "listOptOuts",
+          summary: "The organisation's do-not-call list, by number",
+          security: [{ apiKey: [] }],
+          parameters: [
+            { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 500, default: 50 } },
+            {
+              name: "starting_after",
+              in: "query",
+              required: false,
+              description: "The next_cursor of the previous page.",
+              schema: { type: "string" },
+            },
+          ],
+          responses: {
+            "200": json("OptOutList", "A page of numbers.", rateLimited),
+            "400": error("unknown_parameter or invalid_parameter.", rateLimited),
+            ...restErrors,
+          },
+        },
+        post: {
+          tags: ["Call orders"],
+          operationId: "addOptOut",
+          summary: "Add a number to the do-not-call list (cancels its pending calls)",
+          description:
+            'Body {"number": "+14155552671"} (formatted numbers accepted, with their country code). Every scheduled or queued call of the organisation to the number, a scheduled redial included, is canceled in the same statement (credit refunded); the answer says how many. Adding a listed number again answers 200 with added: false.',
+          security: [{ apiKey: [] }],
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["number"],
+                  additionalProperties: false,
+                  properties: { number: { type: "string", maxLength: 40 } },
+                },
+              },
+            },
+          },
+          responses: {
+            "201": json("OptOutAdded", "Added.", rateLimited),
+            "200": json("OptOutAdded", "Already listed (added: false); pending calls canceled anyway.", rateLimited),
+            "400": { $ref: "#/components/responses/BadRequest" },
+            ...restErrors,
+          },
+        },
+      },
+      "/v1/opt-outs/{number}": {
+        parameters: [{ name: "number", in: "path", required: true, description: "E.164, + URL-encoded as %2B.", schema: { type: "string" } }],
+        delete: {
+          tags: ["Call orders"],
+          operationId: "removeOptOut",
+          summary: "Take a number off the do-not-call list",
+          security: [{ apiKey: [] }],
+          responses: {
+            "200": json("OptOutRemoved", "Removed.", rateLimited),
+            "400": { $ref: "#/components/responses/BadRequest" },
+            "404": error("opt_out_not_found: the number is not listed.", rateLimited),
+            ...restErrors,
+          },
+        },
+      },
+      "/v1/call-policy": {
+        get: {
+          tags: ["Call orders"],
+          operationId: "getCallPolicy",
+          summary: "The organisation's call-order policy",
+          security: [{ apiKey: [] }],
+          responses: { "200": json("CallPolicy", "The policy.", rateLimited), ...restErrors },
+        },
+        patch: {
+          tags: ["Call orders"],
+          operationId: "updateCallPolicy",
+          summary: "Change the call-order policy (only the fields given)",
+          description:
+            "Calling hours and their guard (turning it off is recorded in calling_hours_guard_changed_at), max_concurrent_calls, dedupe_window_minutes, default_retry (null: never redial).",
+          security: [{ apiKey: [] }],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: { $ref: "#/components/schemas/CallPolicyChange" } } },
+          },
+          responses: {
+            "200": json("CallPolicy", "The policy, changed.", rateLimited),
+            "400": error("invalid_policy (error.field names the setting), invalid_body, unknown_field, invalid_type.", rateLimited),
+            ...restErrors,
+          },
+        },
+      },
       "/v1/openapi.json": {
         get: {
           tags: ["Meta"],
@@ -339,6 +443,12 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
         CallEventList: callEventListSchema as unknown as Json,
         DeletedCall: deletedCallSchema as unknown as Json,
         Error: errorSchema as unknown as Json,
+        OptOut: optOutSchema as unknown as Json,
+        OptOutAdded: optOutAddedSchema as unknown as Json,
+        OptOutList: optOutListSchema as unknown as Json,
+        OptOutRemoved: optOutRemovedSchema as unknown as Json,
+        CallPolicy: callPolicySchema as unknown as Json,
+        CallPolicyChange: callPolicyChangeSchema as unknown as Json,
       },
       parameters: {
         CallId: { name: "call_id", in: "path", required: true, schema: { type: "string", maxLength: 64 } },
@@ -360,7 +470,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
       },
       responses: {
         BadRequest: error(
-          "malformed_json, invalid_body, unknown_action (webhook), missing_field, unknown_field, invalid_type, invalid_field, invalid_contact_number, invalid_contact_email, too_many_additional_info_keys, agent_not_found or invalid_idempotency_key; error.field names the field.",
+          "malformed_json, invalid_body, unknown_action (webhook), missing_field, unknown_field, invalid_type, invalid_field, invalid_contact_number, invalid_contact_email, too_many_additional_info_keys, agent_not_found, invalid_idempotency_key, invalid_schedule, invalid_calling_hours or invalid_retry; error.field names the field.",
         ),
         InvalidApiKey: error(
           "invalid_api_key: the Authorization header is missing, not Bearer, or names an unknown or revoked key.",

@@ -15,6 +15,19 @@ export interface CreateCallData {
   contact_name?: string;
   contact_email?: string;
   additional_info?: AdditionalInfo;
+  /** Call orders (SPEC §9): RFC 3339 with offset. */
+  not_before?: string;
+  not_after?: string;
+  /** Local "HH:MM" times: narrows the organisation's calling hours. */
+  calling_hours?: { start: string; end: string };
+  retry?: RetryData;
+}
+
+/** A redial policy (SPEC §9): max_attempts counts every attempt, the first included. */
+export interface RetryData {
+  on?: ("no_answer" | "busy" | "voicemail")[];
+  max_attempts?: number;
+  backoff_minutes?: number[];
 }
 
 export interface CallRefData {
@@ -57,6 +70,48 @@ export const createCallSchema: JSONSchemaType<CreateCallData> = {
         type: ["string", "number", "boolean", "null"],
         maxLength: MAX_ADDITIONAL_INFO_VALUE_LENGTH,
       } as never,
+    },
+    not_before: {
+      type: "string",
+      maxLength: 40,
+      nullable: true,
+      description: "RFC 3339 with offset: the call is `scheduled` until then.",
+    },
+    not_after: {
+      type: "string",
+      maxLength: 40,
+      nullable: true,
+      description: "RFC 3339 with offset: a call not connected by then ends `expired` (credit refunded).",
+    },
+    calling_hours: {
+      type: "object",
+      nullable: true,
+      required: ["start", "end"],
+      additionalProperties: false,
+      description: "Local HH:MM window in the recipient's time zone(s); narrows the organisation's, never widens it.",
+      properties: { start: { type: "string", maxLength: 5 }, end: { type: "string", maxLength: 5 } },
+    },
+    retry: {
+      type: "object",
+      nullable: true,
+      required: [],
+      additionalProperties: false,
+      description: "Redial policy: attempts (1–5, the first included) and minutes to wait before each redial.",
+      properties: {
+        on: {
+          type: "array",
+          nullable: true,
+          maxItems: 3,
+          items: { type: "string", enum: ["no_answer", "busy", "voicemail"] },
+        },
+        max_attempts: { type: "integer", nullable: true, minimum: 1, maximum: 5 },
+        backoff_minutes: {
+          type: "array",
+          nullable: true,
+          maxItems: 5,
+          items: { type: "integer", minimum: 1, maximum: 10080 },
+        },
+      },
     },
   },
 };

@@ -30,6 +30,7 @@ export { Prisma } from "./generated/prisma/client";
 export type { CallStatus as DbCallStatus } from "./generated/prisma/client";
 export {
   TRANSITIONS_WITH,
+  transitionsWith,
   assertTransition,
   currentStatus,
   movedCall,
@@ -47,8 +48,17 @@ export {
   createQueuedCall,
   createQueuedCalls,
   type CreateCallInput,
+  type CreateCallOrder,
   type CreateCallResult,
 } from "./calls/create-call";
+export {
+  countLiveCalls,
+  readOrgPolicy,
+  updateOrgPolicy,
+  type OrgPolicyChange,
+  type OrgPolicyRecord,
+} from "./orders/org-policy";
+export { addOptOut, isOptedOut, listOptOuts, removeOptOut, type OptOutRecord } from "./orders/opt-outs";
 export { mayHaveCommitted, settleFailedWrite, StatementNotSentError } from "./calls/commit-outcome";
 export {
   eraseCall,

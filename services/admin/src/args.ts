@@ -35,12 +35,16 @@ export function parseCommandLine(commands: readonly Command[], argv: readonly st
       const globals = parseOrThrow(rest, {}, `${PROGRAM} ${group} --help`);
       if (globals.help) return { kind: "help", text: groupHelp(group, inGroup) };
       throw new UsageError(
-        `"${group}" needs a subcommand: ${inGroup.map((c) => c.path[1]).join(", ")} (see ${PROGRAM} ${group} --help)`,
+        `"${group}" needs a subcommand: ${inGroup.map((c) => c.path.slice(1).join(" ")).join(", ")} (see ${PROGRAM} ${group} --help)`,
       );
     }
-    command = inGroup.find((c) => c.path[1] === sub);
-    if (!command) throw new UsageError(`unknown command "${group} ${sub}" (see ${PROGRAM} ${group} --help)`);
-    rest = args.slice(2);
+    // Two words (`org show`) or three (`org policy set`).
+    command = inGroup.find((c) => c.path[1] === sub && (c.path.length === 2 || c.path[2] === args[2]));
+    if (!command) {
+      const shown = [sub, args[2]].filter((w) => w !== undefined && !w.startsWith("-")).join(" ");
+      throw new UsageError(`unknown command "${group} ${shown}" (see ${PROGRAM} ${group} --help)`);
+    }
+    rest = args.slice(command.path.length);
   }
 
   const usage = usageLine(command);
@@ -141,7 +145,7 @@ function topHelp(commands: readonly Command[]): string {
 
 function groupHelp(group: string, commands: readonly Command[]): string {
   return [
-    `Usage: ${PROGRAM} ${group} <${commands.map((c) => c.path[1]).join("|")}> [options] [--json]`,
+    `Usage: ${PROGRAM} ${group} <${commands.map((c) => c.path.slice(1).join(" ")).join("|")}> [options] [--json]`,
     "",
     ...commands.map((c) => `  ${usageLine(c)}\n      ${c.summary}`),
   ].join("\n");

@@ -56,7 +56,7 @@ beforeAll(async () => {
   });
   const passwordHash = await hashPassword(PASSWORD);
   for (const name of ["Acme", "Globex"]) {
-    const org = await createOrganization(suite.db.prisma, { name, credits: 10, dailyQuota: 100 });
+    const org = await createOrganization(suite.db.prisma, { name, credits: 10, dailyQuota: 100, callingHoursGuard: false });
     const agent = await createAgent(suite.db.prisma, { orgId: org.org_id, name: "Agent" });
     const email = `${name.toLowerCase()}@example.com`;
     await createDashboardUser(suite.db.prisma, { orgId: org.org_id, email, passwordHash });

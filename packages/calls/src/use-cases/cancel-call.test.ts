@@ -37,7 +37,7 @@ test("409 call_not_cancelable names the status in the caller's field, and refund
     expect(await refusal(cancelCall(deps, { orgId: org.orgId, callId, by: "webhook", field: "data.call_id" }))).toEqual({
       http: 409,
       code: "call_not_cancelable",
-      message: `The call is ${status}; only a queued call can be canceled.`,
+      message: `The call is ${status}; only a scheduled or queued call can be canceled.`,
       field: "data.call_id",
       status,
     });

@@ -23,7 +23,13 @@ export interface OrganizationView {
 
 export async function createOrganization(
   prisma: PrismaClient,
-  input: { name: string; credits: number; dailyQuota: number },
+  input: {
+    name: string;
+    credits: number;
+    dailyQuota: number;
+    /** SPEC §9: on for every new organisation unless said otherwise (the demo's, test fixtures at any hour). */
+    callingHoursGuard?: boolean;
+  },
 ): Promise<{ org_id: string; webhook_token: string }> {
   const orgId = newId("org");
   const token = generateWebhookToken();
@@ -33,6 +39,7 @@ export async function createOrganization(
       name: input.name,
       credits: input.credits,
       dailyQuota: input.dailyQuota,
+      ...(input.callingHoursGuard === false ? { callingHoursGuard: false, callingHoursGuardChangedAt: new Date() } : {}),
       tokens: { create: { id: newId("tok"), tokenHash: token.tokenHash, displayPrefix: token.displayPrefix } },
     },
   });

@@ -5,7 +5,11 @@ import { NotFoundError } from "./organizations";
 export async function showCall(prisma: PrismaClient, callId: string) {
   const call = await prisma.call.findUnique({
     where: { id: callId },
-    include: { events: { orderBy: [{ at: "asc" }, { id: "asc" }] }, engagement: { select: { durationSeconds: true } } },
+    include: {
+      events: { orderBy: [{ at: "asc" }, { id: "asc" }] },
+      engagement: { select: { durationSeconds: true } },
+      dialAttempts: { orderBy: { attempt: "asc" } },
+    },
   });
   if (!call) throw new NotFoundError("call", callId);
   const deletion = await prisma.callDeletion.findUnique({ where: { callId } });
@@ -36,6 +40,23 @@ export async function showCall(prisma: PrismaClient, callId: string) {
         }
       : null,
     events: call.events.map((e) => ({ from: e.fromStatus, to: e.toStatus, at: e.at, detail: e.detail })),
+    /** The call order's stored fields (SPEC §9), presented by @inbound/orders' presentOrder. */
+    order: {
+      notBefore: call.notBefore,
+      notAfter: call.notAfter,
+      dueAt: call.dueAt,
+      windowStart: call.windowStart,
+      windowEnd: call.windowEnd,
+      timeZones: call.timeZones,
+      retryPolicy: call.retryPolicy,
+      windowDecisions: call.windowDecisions,
+      dialAttempts: call.dialAttempts.map((a) => ({
+        attempt: a.attempt,
+        outcome: a.outcome,
+        started_at: a.startedAt.toISOString(),
+        ended_at: a.endedAt?.toISOString() ?? null,
+      })),
+    },
   };
 }
 

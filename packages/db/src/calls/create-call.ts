@@ -18,6 +18,34 @@ export interface CreateCallInput {
    * stampCreatedAt are set to the call's creation time (ISO 8601, UTC) as stored.
    */
   idempotency?: { key: string; owner: string; status: number; body: unknown; stampCreatedAt?: readonly string[] };
+  /** The call order (SPEC §9), as planned by @inbound/orders; absent = a plain queued call, no checks. */
+  order?: CreateCallOrder;
+}
+
+/**
+ * What the create statement needs of a call order: the status it starts in and when it is due, what it
+ * stores, and the checks it makes in the same statement (opt-out list, dedupe window, and that the policy the
+ * plan was made with is still the organisation's).
+ */
+export interface CreateCallOrder {
+  status: "queued" | "scheduled";
+  /** Set exactly when status is scheduled. */
+  dueAt: string | null;
+  notBefore: string | null;
+  notAfter: string | null;
+  windowStart: number | null;
+  windowEnd: number | null;
+  timeZones: readonly string[];
+  retryPolicy: Record<string, unknown> | null;
+  /** The create's calling-window decision (PII-free JSON), the first of the call's window_decisions. */
+  decision: Record<string, unknown>;
+  /** The organisation's policy_version the plan used: another one refuses the create (outcome policy_changed). */
+  policyVersion: number;
+  /**
+   * Calls to the same number created within this many minutes (by the database's clock, like created_at),
+   * not canceled or expired, make this one a duplicate; null = off.
+   */
+  dedupeWindowMinutes: number | null;
 }
 
 export type CreateCallResult =
@@ -26,7 +54,12 @@ export type CreateCallResult =
   | { outcome: "agent_not_found" }
   | { outcome: "insufficient_credits"; balance: number }
   /** The Idempotency-Key claim lapsed and another request holds the key now: nothing was created. */
-  | { outcome: "claim_lost" };
+  | { outcome: "claim_lost" }
+  /** The organisation's policy changed since the order was planned: plan again with the new one. */
+  | { outcome: "policy_changed" }
+  | { outcome: "opted_out" }
+  /** duplicateOf: the earlier call to the same number within the dedupe window. */
+  | { outcome: "duplicate"; duplicateOf: string };
 
 // $1: the batch as a JSON array of items (see toRow); one parameter, whatever the batch size.
 const CREATE_QUEUED_CALLS = `
@@ -34,7 +67,9 @@ const CREATE_QUEUED_CALLS = `
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
       ord int, call_id text, org_id text, agent_id text, contact_number text, contact_name text, contact_email text,
       additional_info jsonb, cost int, request_id text, idem_key text, idem_owner text, idem_status int, idem_body jsonb,
-      idem_stamp text[])
+      idem_stamp text[], status call_status, due_at timestamptz, not_before timestamptz, not_after timestamptz,
+      window_start int, window_end int, time_zones text[], retry_policy jsonb, decision jsonb, policy_version int,
+      dedupe_minutes int)
   ), claimed AS (
     -- A keyed create goes ahead only while its claim is the one held (locked: a takeover waits for this commit).
     SELECT i.* FROM input i
@@ -42,11 +77,31 @@ const CREATE_QUEUED_CALLS = `
       SELECT 1 FROM idempotency_records r
       WHERE r.org_id = i.org_id AND r.key = i.idem_key AND r.owner = i.idem_owner AND r.response_status IS NULL
       FOR UPDATE)
-  ), valid AS (
-    -- The agent must be the organisation's own; per organisation, the running total of the costs, in order.
-    SELECT i.*, sum(i.cost) OVER (PARTITION BY i.org_id ORDER BY i.ord) AS needed
+  ), checked AS (
+    -- The agent must be the organisation's own. A call order also needs: the policy it was planned with still
+    -- the organisation's, the number not on its opt-out list, and (dedupe window on) no earlier call to the
+    -- number within the window: committed, or earlier in this batch.
+    SELECT i.*,
+      EXISTS (SELECT 1 FROM agents a WHERE a.id = i.agent_id AND a.org_id = i.org_id) AS agent_ok,
+      (i.policy_version IS NULL
+        OR EXISTS (SELECT 1 FROM organizations op WHERE op.id = i.org_id AND op.policy_version = i.policy_version)) AS policy_ok,
+      (i.policy_version IS NOT NULL
+        AND EXISTS (SELECT 1 FROM opt_outs oo WHERE oo.org_id = i.org_id AND oo.number = i.contact_number)) AS opted_out,
+      CASE WHEN i.dedupe_minutes IS NOT NULL THEN COALESCE(
+        (SELECT c.id FROM calls c
+          WHERE c.org_id = i.org_id AND c.contact_number = i.contact_number
+            AND c.created_at >= now() - make_interval(mins => i.dedupe_minutes)
+            AND c.status NOT IN ('canceled', 'expired') AND c.deleted_at IS NULL
+          ORDER BY c.created_at LIMIT 1),
+        (SELECT j.call_id FROM claimed j
+          WHERE j.org_id = i.org_id AND j.contact_number = i.contact_number AND j.ord < i.ord ORDER BY j.ord LIMIT 1))
+      END AS duplicate_of
     FROM claimed i
-    WHERE EXISTS (SELECT 1 FROM agents a WHERE a.id = i.agent_id AND a.org_id = i.org_id)
+  ), valid AS (
+    -- Per organisation, the running total of the costs, in order.
+    SELECT i.*, sum(i.cost) OVER (PARTITION BY i.org_id ORDER BY i.ord) AS needed
+    FROM checked i
+    WHERE i.agent_ok AND i.policy_ok AND NOT i.opted_out AND i.duplicate_of IS NULL
   ), orgs AS (
     -- Locked in id order (concurrent batches cannot deadlock); FOR UPDATE reads the latest committed balance.
     SELECT o.id, o.credits FROM organizations o
@@ -62,27 +117,31 @@ const CREATE_QUEUED_CALLS = `
     RETURNING o.id, o.credits
   ), created AS (
     INSERT INTO calls (id, org_id, agent_id, status, contact_number, contact_name, contact_email, additional_info,
-      credits_reserved, request_id)
-    SELECT call_id, org_id, agent_id, 'queued'::call_status, contact_number, contact_name, contact_email,
-      additional_info, cost, request_id
+      credits_reserved, request_id, due_at, not_before, not_after, window_start, window_end, time_zones, retry_policy,
+      window_decisions)
+    SELECT call_id, org_id, agent_id, COALESCE(status, 'queued'::call_status), contact_number, contact_name, contact_email,
+      additional_info, cost, request_id, due_at, not_before, not_after, window_start, window_end,
+      COALESCE(time_zones, ARRAY[]::text[]), retry_policy,
+      CASE WHEN decision IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(decision) END
     FROM taken
-    RETURNING id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
+    RETURNING id, status, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
   ), event AS (
     INSERT INTO call_events (call_id, from_status, to_status, detail)
-    SELECT id, NULL, 'queued'::call_status, 'created' FROM created
+    SELECT id, NULL, status, 'created' FROM created
   ), stored AS (
     UPDATE idempotency_records r SET response_status = t.idem_status, locked_until = now(), call_id = t.call_id,
       response_body = t.idem_body || COALESCE((SELECT jsonb_object_agg(k, cr.created_at) FROM unnest(t.idem_stamp) k), '{}')
     FROM taken t JOIN created cr ON cr.id = t.call_id
     WHERE t.idem_key IS NOT NULL AND r.org_id = t.org_id AND r.key = t.idem_key AND r.owner = t.idem_owner
-  ), ${outboxCtes(`SELECT t.call_id, t.org_id, t.agent_id, 'queued' AS status, NULL::text AS previous_status, 0 AS attempt,
+  ), ${outboxCtes(`SELECT t.call_id, t.org_id, t.agent_id, c.status::text AS status, NULL::text AS previous_status, 0 AS attempt,
       NULL::text AS end_reason, NULL::int AS duration_seconds, 1 AS sequence
     FROM created c JOIN taken t ON t.call_id = c.id`)}
-  SELECT i.ord, t.ord IS NOT NULL AS created, c.ord IS NOT NULL AS claim_held, v.ord IS NOT NULL AS agent_exists,
+  SELECT i.ord, t.ord IS NOT NULL AS created, c.ord IS NOT NULL AS claim_held, COALESCE(k.agent_ok, false) AS agent_exists,
+    COALESCE(k.policy_ok, true) AS policy_ok, COALESCE(k.opted_out, false) AS opted_out, k.duplicate_of,
     COALESCE(d.credits, o.credits) AS balance, cr.created_at
   FROM input i
   LEFT JOIN claimed c ON c.ord = i.ord
-  LEFT JOIN valid v ON v.ord = i.ord
+  LEFT JOIN checked k ON k.ord = i.ord
   LEFT JOIN taken t ON t.ord = i.ord
   LEFT JOIN orgs o ON o.id = i.org_id
   LEFT JOIN debit d ON d.id = i.org_id
@@ -106,6 +165,17 @@ function toRow(input: CreateCallInput, ord: number) {
     idem_status: input.idempotency?.status ?? null,
     idem_body: input.idempotency?.body ?? null,
     idem_stamp: input.idempotency?.stampCreatedAt ?? null,
+    status: input.order?.status ?? null,
+    due_at: input.order?.dueAt ?? null,
+    not_before: input.order?.notBefore ?? null,
+    not_after: input.order?.notAfter ?? null,
+    window_start: input.order?.windowStart ?? null,
+    window_end: input.order?.windowEnd ?? null,
+    time_zones: input.order?.timeZones ?? null,
+    retry_policy: input.order?.retryPolicy ?? null,
+    decision: input.order?.decision ?? null,
+    policy_version: input.order?.policyVersion ?? null,
+    dedupe_minutes: input.order?.dedupeWindowMinutes ?? null,
   };
 }
 
@@ -123,6 +193,9 @@ export async function createQueuedCalls(client: SqlClient, inputs: readonly Crea
     created: boolean;
     claim_held: boolean;
     agent_exists: boolean;
+    policy_ok: boolean;
+    opted_out: boolean;
+    duplicate_of: string | null;
     balance: number | null;
     created_at: string | null;
   }>(client, "ingress_create_queued_calls", CREATE_QUEUED_CALLS, [JSON.stringify(inputs.map(toRow))]);
@@ -132,6 +205,9 @@ export async function createQueuedCalls(client: SqlClient, inputs: readonly Crea
     if (row.created) return { outcome: "created", createdAt: row.created_at as string };
     if (!row.claim_held) return { outcome: "claim_lost" };
     if (!row.agent_exists) return { outcome: "agent_not_found" };
+    if (!row.policy_ok) return { outcome: "policy_changed" };
+    if (row.opted_out) return { outcome: "opted_out" };
+    if (row.duplicate_of) return { outcome: "duplicate", duplicateOf: row.duplicate_of };
     return { outcome: "insufficient_credits", balance: row.balance ?? 0 };
   });
 }

@@ -20,6 +20,23 @@ export interface CallRecord {
   endedAt: Date | null;
   /** Null unless the call connected and recorded an engagement. */
   engagement: { transcript: string | null; recording: Record<string, unknown> | null; durationSeconds: number } | null;
+  /** The call order (SPEC §9). */
+  order: CallOrderRecord;
+}
+
+export interface CallOrderRecord {
+  notBefore: Date | null;
+  notAfter: Date | null;
+  dueAt: Date | null;
+  /** Local minutes [start, end); null = any hour. */
+  windowStart: number | null;
+  windowEnd: number | null;
+  timeZones: string[];
+  retryPolicy: Record<string, unknown> | null;
+  /** [{at, attempt, decision, reason, until}] as stored. */
+  windowDecisions: Record<string, unknown>[];
+  /** Each dial attempt: [{attempt, outcome, started_at, ended_at}] (ISO 8601 times), oldest first. */
+  dialAttempts: { attempt: number; outcome: string | null; started_at: string; ended_at: string | null }[];
 }
 
 interface CallRow {
@@ -42,11 +59,26 @@ interface CallRow {
   transcript: string | null;
   recording: Record<string, unknown> | null;
   duration_seconds: number | null;
+  not_before: Date | null;
+  not_after: Date | null;
+  due_at: Date | null;
+  window_start: number | null;
+  window_end: number | null;
+  time_zones: string[];
+  retry_policy: Record<string, unknown> | null;
+  window_decisions: Record<string, unknown>[];
+  dial_attempts: CallOrderRecord["dialAttempts"];
 }
+
+const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 const COLUMNS = `c.id, c.status::text AS status, c.agent_id, c.contact_number, c.contact_name, c.contact_email,
     c.additional_info, c.attempts, c.end_reason, c.created_at, c.queued_at, c.dialing_at, c.ringing_at,
-    c.answered_at, c.ended_at, e.call_id IS NOT NULL AS engaged, e.transcript, e.recording, e.duration_seconds`;
+    c.answered_at, c.ended_at, e.call_id IS NOT NULL AS engaged, e.transcript, e.recording, e.duration_seconds,
+    c.not_before, c.not_after, c.due_at, c.window_start, c.window_end, c.time_zones, c.retry_policy, c.window_decisions,
+    (SELECT COALESCE(jsonb_agg(jsonb_build_object('attempt', a.attempt, 'outcome', a.outcome,
+        'started_at', ${ISO("a.started_at")}, 'ended_at', ${ISO("a.ended_at")}) ORDER BY a.attempt), '[]'::jsonb)
+      FROM call_attempts a WHERE a.call_id = c.id) AS dial_attempts`;
 
 function toRecord(row: CallRow): CallRecord {
   return {
@@ -68,6 +100,17 @@ function toRecord(row: CallRow): CallRecord {
     engagement: row.engaged
       ? { transcript: row.transcript, recording: row.recording, durationSeconds: row.duration_seconds ?? 0 }
       : null,
+    order: {
+      notBefore: row.not_before,
+      notAfter: row.not_after,
+      dueAt: row.due_at,
+      windowStart: row.window_start,
+      windowEnd: row.window_end,
+      timeZones: row.time_zones,
+      retryPolicy: row.retry_policy,
+      windowDecisions: row.window_decisions,
+      dialAttempts: row.dial_attempts,
+    },
   };
 }
 

@@ -21,6 +21,10 @@ export interface TransitionRequest {
    * exactly when it has its engagement). Kept if one exists already.
    */
   engagement?: EngagementRecord;
+  /** A move into `scheduled`: when the call is due (the reconciler's index). Leaving scheduled clears it. */
+  dueAt?: Date;
+  /** A calling-window decision to append to the call's window_decisions (PII-free JSON). */
+  decision?: Record<string, unknown>;
 }
 
 export interface EngagementRecord {
@@ -62,11 +66,19 @@ const STAMPS = [...new Set(Object.values(STATUS_TIMESTAMP_COLUMN))].map((column)
  * One call twice in one statement moves at most once; the other request then sees the call as it was,
  * as if it had run first: the same outcome as two racing statements.
  */
-export const TRANSITIONS_WITH = `WITH input AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
+export const TRANSITIONS_WITH = transitionsWith(`SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
       ord int, call_id text, org_id text, from_status call_status, to_status call_status, end_reason text,
       provider_call_id text, owner_dialer_id text, inc int, refund boolean, detail text, engagement boolean, transcript text,
-      recording jsonb, duration_seconds int)
+      recording jsonb, duration_seconds int, due_at timestamptz, decision jsonb)`);
+
+/**
+ * TRANSITIONS_WITH over another `input`: a SELECT giving the same columns (ord, call_id, org_id, from_status,
+ * to_status, end_reason, provider_call_id, owner_dialer_id, inc, refund, detail, engagement, transcript,
+ * recording, duration_seconds, due_at, decision), e.g. every pending call to a number (an opt-out's cancel, one statement).
+ */
+export function transitionsWith(inputSelect: string): string {
+  return `WITH input AS (
+    ${inputSelect}
   ), moved AS (
     UPDATE calls c SET
       status = i.to_status,
@@ -76,6 +88,8 @@ export const TRANSITIONS_WITH = `WITH input AS (
       provider_call_id = COALESCE(i.provider_call_id, c.provider_call_id),
       owner_dialer_id = COALESCE(i.owner_dialer_id, c.owner_dialer_id),
       retry_pending_at = NULL,
+      due_at = CASE WHEN i.to_status = 'scheduled' THEN i.due_at END,
+      window_decisions = CASE WHEN i.decision IS NULL THEN c.window_decisions ELSE c.window_decisions || jsonb_build_array(i.decision) END,
       updated_at = now()
     FROM input i
     WHERE c.id = i.call_id AND (i.org_id IS NULL OR c.org_id = i.org_id)
@@ -103,6 +117,7 @@ export const TRANSITIONS_WITH = `WITH input AS (
       i.from_status::text AS previous_status, m.attempts AS attempt, COALESCE(i.end_reason, c.end_reason) AS end_reason,
       i.duration_seconds, ${EVENTS_SO_FAR("m.id")} + 1 AS sequence
     FROM moved m JOIN input i ON i.ord = m.ord JOIN calls c ON c.id = m.id`)}`;
+}
 
 /** Throws on a move the state machine does not allow (a programming error). */
 export function assertTransition(request: Pick<TransitionRequest, "from" | "to">): void {
@@ -131,6 +146,8 @@ export function transitionInputs(requests: readonly TransitionRequest[]): string
         transcript: engagement?.transcript ?? null,
         recording: engagement?.recording ?? null,
         duration_seconds: engagement ? Math.max(0, Math.round(engagement.durationSeconds)) : null,
+        due_at: request.dueAt?.toISOString() ?? null,
+        decision: request.decision ?? null,
       };
     }),
   );

@@ -1,5 +1,6 @@
 import { type CallRequest, type CallUseCaseDeps, cancelCall, deleteCall } from "@inbound/calls";
 import { showCall } from "@inbound/db";
+import { presentOrder } from "@inbound/orders";
 import { required } from "../args";
 import type { Command, OptionValues } from "../command";
 
@@ -10,7 +11,14 @@ const show: Command = {
   prepare(values) {
     const callId = required(values, "call");
     return async ({ prisma }) => {
-      const call = await showCall(prisma, callId);
+      const { order, ...shown } = await showCall(prisma, callId);
+      const orderView = presentOrder(order) as {
+        schedule: { not_before: string | null; not_after: string | null; due_at: string | null; calling_hours: { start: string; end: string } | null; time_zones: string[] };
+        retry: unknown;
+        dial_attempts: { attempt: number; outcome: string | null; started_at: string; ended_at: string | null }[];
+        window_decisions: { at: string; decision: string; reason: string | null; until: string | null }[];
+      };
+      const call = { ...shown, ...orderView };
       const time = (at: Date | null) => (at ? at.toISOString() : "-");
       const lines = [
         `Call ${call.call_id}: ${call.status}${call.end_reason ? ` (${call.end_reason})` : ""}`,
@@ -21,6 +29,19 @@ const show: Command = {
         "Events:",
         ...call.events.map((e) => `  ${time(e.at)}  ${e.from ?? "-"} -> ${e.to}${e.detail ? `  ${e.detail}` : ""}`),
       ];
+      const schedule = orderView.schedule;
+      lines.push(
+        "Order:",
+        `  window ${schedule.not_before ?? "-"} .. ${schedule.not_after ?? "-"}, due ${schedule.due_at ?? "-"}, ` +
+          `calling hours ${schedule.calling_hours ? `${schedule.calling_hours.start}-${schedule.calling_hours.end}` : "any"} in ${schedule.time_zones.join(", ") || "-"}`,
+        `  retry ${orderView.retry ? JSON.stringify(orderView.retry) : "none"}`,
+        ...orderView.window_decisions.map(
+          (d) => `  ${d.at}  ${d.decision}${d.reason ? ` (${d.reason})` : ""}${d.until ? ` until ${d.until}` : ""}`,
+        ),
+        ...orderView.dial_attempts.map(
+          (a) => `  attempt ${a.attempt}: ${a.outcome ?? "running"} ${a.started_at} .. ${a.ended_at ?? "-"}`,
+        ),
+      );
       if (call.engagement) lines.push(`Engagement: ${call.engagement.duration_seconds} s`);
       if (call.deletion) {
         lines.push(

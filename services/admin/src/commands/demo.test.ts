@@ -62,7 +62,9 @@ describe("demo", () => {
       where: { id: demo.org_id },
       include: { agents: true, tokens: true },
     });
-    expect(org).toMatchObject({ credits: 100, dailyQuota: 321, signatureVerification: false });
+    expect(org).toMatchObject({ credits: 100, dailyQuota: 321, signatureVerification: false, callingHoursGuard: false });
+    // SPEC §9: the demo's guard is off, and that choice is recorded.
+    expect(org.callingHoursGuardChangedAt).not.toBeNull();
     expect(org.agents.map((a) => a.id)).toEqual([demo.agent_id]);
     expect(org.tokens.map((t) => t.tokenHash)).toEqual([createHash("sha256").update(demo.webhook_token).digest("hex")]);
     expect(demo.webhook_url).toBe(`${baseUrl}/v1/hooks/${demo.webhook_token}`);

@@ -23,6 +23,8 @@ const demo: Command = {
         name: "Demo organization",
         credits: DEMO_CREDITS,
         dailyQuota: config.DEFAULT_DAILY_QUOTA,
+        // SPEC §9: a newcomer trying the product at night still sees a call move. Said below, with how to turn it on.
+        callingHoursGuard: false,
       });
       const agent = await createAgent(prisma, { orgId: org.org_id, name: "Demo agent" });
       const url = webhookUrl(config, org.webhook_token);
@@ -58,6 +60,8 @@ const demo: Command = {
           dashboard_url: dashboardUrl,
           dashboard_email: email,
           dashboard_password: password,
+          calling_hours_guard: false,
+          calling_hours_guard_on_command: `${adminCommand} org policy set --org ${org.org_id} --calling-hours-guard on`,
         },
         text: [
           `Demo organization ${org.org_id} with ${DEMO_CREDITS} credits and agent ${agent.agent_id}.`,
@@ -79,6 +83,9 @@ const demo: Command = {
           "",
           `4. Or open the dashboard at ${dashboardUrl} and sign in as ${email} with the password ${password}`,
           "   (shown once; Calls, Integrations → Inbound Webhooks, API keys and Status webhooks, Request log, Usage).",
+          "",
+          `The calling-hours guard is OFF for this demo organisation, so its calls are dialled at any hour. Turn it on`,
+          `(calls only 08:00–21:00 in the recipient's time zone) with: ${adminCommand} org policy set --org ${org.org_id} --calling-hours-guard on`,
           "",
           "Numbers ending in 0000 ring out to no_answer, 0001 are busy, 0002 fail, 0003 fail once and then connect.",
         ].join("\n"),

@@ -6,6 +6,7 @@ import { creditsCommands } from "./credits";
 import { demoCommands } from "./demo";
 import { endpointCommands } from "./endpoint";
 import { orgCommands } from "./org";
+import { optOutCommands, orderCommands } from "./orders";
 import { quotaCommands } from "./quota";
 import { signingCommands } from "./signing";
 import { tokenCommands } from "./token";
@@ -14,6 +15,7 @@ import { userCommands } from "./user";
 /** Every command, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
   ...orgCommands,
+  ...orderCommands,
   ...agentCommands,
   ...tokenCommands,
   ...apiKeyCommands,
@@ -22,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   ...quotaCommands,
   ...callCommands,
   ...endpointCommands,
+  ...optOutCommands,
   ...userCommands,
   ...demoCommands,
 ];

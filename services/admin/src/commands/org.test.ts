@@ -40,6 +40,9 @@ describe("org create / org show", () => {
       credits: 25,
       daily_quota: 40,
       signature_verification: false,
+      calling_hours_guard: true,
+      max_concurrent_calls: 10,
+      concurrent_calls_in_use: 0,
     });
   });
 

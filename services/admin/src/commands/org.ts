@@ -1,4 +1,5 @@
 import { createOrganization, showOrganization } from "@inbound/db";
+import { showOrgPolicy, systemClock } from "@inbound/orders";
 import { optionalInteger, required } from "../args";
 import type { Command } from "../command";
 import { webhookUrl } from "./webhook-url";
@@ -41,13 +42,21 @@ const show: Command = {
     const orgId = required(values, "org");
     return async ({ prisma }) => {
       const org = await showOrganization(prisma, orgId);
+      const policy = await showOrgPolicy({ sql: prisma, clock: systemClock }, orgId);
       return {
-        json: { ...org },
+        json: {
+          ...org,
+          calling_hours_guard: policy.calling_hours_guard,
+          max_concurrent_calls: policy.max_concurrent_calls,
+          concurrent_calls_in_use: policy.concurrent_calls_in_use,
+        },
         text: [
           `Organization ${org.org_id} (${org.name})`,
           `  credits:                ${org.credits}`,
           `  daily quota:            ${org.daily_quota} requests per UTC day`,
           `  signature verification: ${org.signature_verification ? "on" : "off"}`,
+          `  calling-hours guard:    ${policy.calling_hours_guard ? "on" : "off"} (pnpm admin org policy show --org ${org.org_id})`,
+          `  concurrent calls:       ${policy.concurrent_calls_in_use} in use of ${policy.max_concurrent_calls}`,
         ].join("\n"),
       };
     };

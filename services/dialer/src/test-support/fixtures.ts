@@ -27,7 +27,7 @@ export interface TestOrg {
 }
 
 export async function createTestOrg(prisma: PrismaClient, credits = 1000): Promise<TestOrg> {
-  const org = await createOrganization(prisma, { name: "Dialer test org", credits, dailyQuota: 100_000 });
+  const org = await createOrganization(prisma, { name: "Dialer test org", credits, dailyQuota: 100_000, callingHoursGuard: false });
   const agent = await createAgent(prisma, { orgId: org.org_id, name: "Ava" });
   return { orgId: org.org_id, agentId: agent.agent_id };
 }

@@ -1,5 +1,6 @@
 import type { CallEventRecord, CallRecord } from "@inbound/db";
 import { readCall } from "@inbound/db";
+import { presentOrder } from "@inbound/orders";
 import type { CreatedCall, Transport } from "../use-cases/action";
 import { callNotFound } from "@inbound/calls";
 
@@ -31,6 +32,7 @@ export function presentCall(call: CallRecord): Record<string, unknown> {
           duration_seconds: call.engagement.durationSeconds,
         }
       : null,
+    ...presentOrder(call.order),
   };
 }
 
@@ -38,7 +40,7 @@ export function presentCall(call: CallRecord): Record<string, unknown> {
 function presentCreated(call: CreatedCall): Record<string, unknown> {
   return {
     id: call.id,
-    status: "queued",
+    status: call.status,
     agent_id: call.agentId,
     contact_number: call.contactNumber,
     contact_name: call.contactName,
@@ -54,6 +56,16 @@ function presentCreated(call: CreatedCall): Record<string, unknown> {
     ended_at: null,
     duration_seconds: null,
     engagement: null,
+    schedule: {
+      not_before: call.order.not_before,
+      not_after: call.order.not_after,
+      due_at: call.order.due_at,
+      calling_hours: call.order.calling_hours,
+      time_zones: call.order.time_zones,
+    },
+    retry: call.order.retry,
+    dial_attempts: [],
+    window_decisions: call.order.window_decisions,
   };
 }
 

@@ -186,6 +186,13 @@ describe("POST /v1/calls", () => {
       ended_at: null,
       duration_seconds: null,
       engagement: null,
+      // The call order (SPEC §9): this organisation's guard is off (test fixture), so no calling hours apply.
+      schedule: { not_before: null, not_after: null, due_at: null, calling_hours: null, time_zones: ["America/Los_Angeles"] },
+      retry: null,
+      dial_attempts: [],
+      window_decisions: [
+        { at: expect.stringMatching(/Z$/), attempt: 1, decision: "dial_now", reason: null, until: null },
+      ],
     });
     const read = await b.rest("GET", `/v1/calls/${res.body.id}`, key);
     expect(read.status).toBe(200);
@@ -327,7 +334,7 @@ describe("cancel and delete", () => {
     expectError(again, 409, "call_not_cancelable", "call_id");
     expect(again.body.error).toMatchObject({
       status: "canceled",
-      message: "The call is canceled; only a queued call can be canceled.",
+      message: "The call is canceled; only a scheduled or queued call can be canceled.",
     });
 
     const other = await createCall();

@@ -15,6 +15,7 @@ import { isJsonContentType, rawBodyOf, readRawBody, requireJson } from "../pipel
 import { callNotFound } from "@inbound/calls";
 import { type ActionRunner, INGRESS_BATCHING } from "../use-cases/run-action";
 import { mountApiReference } from "./docs";
+import { mountOrderRoutes } from "./order-routes";
 import { mountWebhookEndpointRoutes } from "./webhook-endpoint-routes";
 import { presentCall, presentEvent, REST_TRANSPORT } from "./present";
 import { encodeCursor, isCallId, parseListQuery } from "./query";
@@ -142,6 +143,7 @@ export function mountRestApi(
   });
   app.all(REST_ROUTES.openapi, methodNotAllowed("GET, HEAD"));
   mountWebhookEndpointRoutes(app, deps, authenticate);
+  mountOrderRoutes(app, deps, authenticate, runner.deps.policies);
   mountApiReference(app);
 }
 

@@ -213,11 +213,19 @@ export async function createTestApiKey(db: Database, orgId: string, name = "test
   return { id: created.api_key_id, key: created.api_key };
 }
 
-export async function createTestOrg(db: Database, input: { credits?: number; dailyQuota?: number } = {}): Promise<TestOrg> {
+/**
+ * A test organisation. Its calling-hours guard is OFF unless asked for (`callingHoursGuard: true`): tests that
+ * are not about calling hours must not depend on the hour they run at.
+ */
+export async function createTestOrg(
+  db: Database,
+  input: { credits?: number; dailyQuota?: number; callingHoursGuard?: boolean } = {},
+): Promise<TestOrg> {
   const org = await createOrganization(db.prisma, {
     name: "Acme",
     credits: input.credits ?? 100,
     dailyQuota: input.dailyQuota ?? 10_000,
+    callingHoursGuard: input.callingHoursGuard ?? false,
   });
   const agent = await createAgent(db.prisma, { orgId: org.org_id, name: "Sales agent" });
   return { orgId: org.org_id, token: org.webhook_token, agentId: agent.agent_id };

@@ -1,6 +1,7 @@
 import type { Config } from "@inbound/config";
 import type { CreateCallInput, CreateCallResult, Database, SqlClient } from "@inbound/db";
 import type { Logger } from "@inbound/logging";
+import type { Clock, PolicyCache } from "@inbound/orders";
 import type { Queues } from "@inbound/queue";
 import type { IngressMetrics } from "../metrics";
 
@@ -14,6 +15,10 @@ export interface ActionDeps {
   queues: Queues;
   logger: Logger;
   metrics: IngressMetrics;
+  /** The organisations' call-order policies (SPEC §9), cached per process (see PolicyCache). */
+  policies: PolicyCache;
+  /** "Now" for the call-order rules (injectable: tests run them on a fake clock). */
+  clock: Clock;
 }
 
 /** Who asks: the authenticated organisation, the request id, and the Idempotency-Key if any. */
@@ -44,6 +49,11 @@ export interface CreatedCall {
   contactEmail: string | null;
   additionalInfo: Record<string, unknown> | null;
   createdAt: string | null;
+  /** queued, or scheduled until dueAt (SPEC §9). */
+  status: "queued" | "scheduled";
+  dueAt: string | null;
+  /** The call order as the call object shows it (schedule, retry policy, the create's window decision). */
+  order: Record<string, unknown>;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   releaseIdempotencyKey,
   storeIdempotentResponse,
 } from "@inbound/db";
+import { PolicyCache } from "@inbound/orders";
 import type { Response } from "express";
 import type { IngressDeps } from "../deps";
 import { requestContext } from "../http/context";
@@ -73,6 +74,8 @@ export function createActionRunner(deps: IngressDeps, metrics: IngressMetrics): 
     queues: deps.queues,
     logger,
     metrics,
+    policies: new PolicyCache(sql),
+    clock: { now: () => new Date(deps.clock ? deps.clock() : Date.now()) },
   };
 
   function runAction(ctx: ActionContext, action: Action, data: unknown): Promise<ActionResult> {
