@@ -45,8 +45,6 @@ async function main(): Promise<void> {
     await page.goto(`${s.dashboardUrl}/calls/${lastCall}`);
     await page.getByTestId("call-status").getByText("completed").waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(out, "dashboard-call-timeline.png"), fullPage: true });
-    await page.goto(`${s.dashboardUrl}/calls`);
-    await page.screenshot({ path: path.join(out, "dashboard-calls.png"), fullPage: true });
     await page.goto(`${s.dashboardUrl}/integrations/inbound-webhooks`);
     await page.screenshot({ path: path.join(out, "dashboard-inbound-webhooks.png"), fullPage: true });
     // Status webhooks: an endpoint at a loopback receiver, a test event delivered, and its attempt in the log.
@@ -116,6 +114,9 @@ async function main(): Promise<void> {
       await page.getByRole("status").waitFor();
     }
     await page.screenshot({ path: path.join(out, "dashboard-do-not-call.png"), fullPage: true });
+    // The calls list last: every outcome, a scheduled call with its due time, and the one the opt-out canceled.
+    await page.goto(`${s.dashboardUrl}/calls`);
+    await page.screenshot({ path: path.join(out, "dashboard-calls.png"), fullPage: true });
     await page.goto(`${s.dashboardUrl}/request-log`);
     await page.screenshot({ path: path.join(out, "dashboard-request-log.png"), fullPage: true });
     await page.goto(`${s.dashboardUrl}/usage`);

@@ -9,6 +9,8 @@ export interface CallListItem {
   agentName: string;
   contactNumber: string | null;
   queuedAt: Date;
+  /** When a scheduled call comes due (SPEC §9); null when it is not waiting for a time. */
+  dueAt: Date | null;
   endedAt: Date | null;
   endReason: string | null;
 }
@@ -39,6 +41,7 @@ export async function listOrgCalls(
     agentName: c.agent.name,
     contactNumber: c.contactNumber,
     queuedAt: c.queuedAt,
+    dueAt: c.dueAt,
     endedAt: c.endedAt,
     endReason: c.endReason,
   }));
@@ -73,6 +76,7 @@ export async function showOrgCall(prisma: PrismaClient, input: { orgId: string; 
     agentName: c.agent.name,
     contactNumber: c.contactNumber,
     queuedAt: c.queuedAt,
+    dueAt: c.dueAt,
     endedAt: c.endedAt,
     endReason: c.endReason,
     attempts: c.attempts,

@@ -128,7 +128,7 @@ function policyPage(form: PolicyForm, policy: Record<string, unknown>, errors: F
   const checked = (yes: boolean) => (yes ? new Html(" checked") : "");
   const changedAt = policy.calling_hours_guard_changed_at as string | null;
   return html`<h1>Call policy</h1>
-    <p class="hint">How and when your organisation's calls are placed (SPEC §9). Every new call is planned with these settings; a call's own <code>not_before</code>, <code>not_after</code>, <code>calling_hours</code> and <code>retry</code> may narrow them. The same settings as <code>PATCH /v1/call-policy</code> and <code>pnpm admin org policy set</code>.</p>
+    <p class="hint">How and when your organisation's calls are placed. Every new call is planned with these settings; a call's own <code>not_before</code>, <code>not_after</code>, <code>calling_hours</code> and <code>retry</code> may narrow them. The same settings as <code>PATCH /v1/call-policy</code> and <code>pnpm admin org policy set</code>.</p>
     ${Object.keys(errors).length > 0 ? html`<div class="flash error" role="alert" id="form-error">The policy was not saved: correct the field marked below.</div>` : ""}
     <form method="post" action="${CALL_POLICY}" novalidate>${csrfField(csrfToken)}
       <section class="card" aria-labelledby="hours-h">

@@ -37,7 +37,7 @@ function decisionText(d: Record<string, unknown>): Html {
  * The call order's part of the page (SPEC §9), from @inbound/orders' presentOrder (what REST and `call show`
  * present): schedule, redial policy, each dial attempt and each calling-window decision.
  */
-function orderPanel(call: CallTimeline): Html {
+function orderPanel(call: CallTimeline): { schedule: Html; history: Html } {
   const order = presentOrder(call.order) as {
     schedule: { not_before: string | null; not_after: string | null; due_at: string | null; calling_hours: { start: string; end: string } | null; time_zones: string[] };
     retry: { on?: string[]; max_attempts?: number; backoff_minutes?: number[] } | null;
@@ -50,7 +50,7 @@ function orderPanel(call: CallTimeline): Html {
     retry && (retry.max_attempts ?? 1) > 1
       ? `up to ${retry.max_attempts} attempts after ${(retry.on ?? []).map((o) => o.replace("_", " ")).join(", ")}${retry.backoff_minutes?.length ? `, waiting ${retry.backoff_minutes.join(", ")} min` : ""}`
       : "none";
-  return html`<section class="card" aria-labelledby="order-h">
+  const scheduleCard = html`<section class="card" aria-labelledby="order-h">
       <h2 id="order-h">Schedule</h2>
       <dl class="facts" data-testid="schedule">
         <dt>Due</dt><dd data-testid="due-at">${schedule.due_at ? at(schedule.due_at) : call.status === "scheduled" ? "—" : "not waiting"}</dd>
@@ -59,8 +59,8 @@ function orderPanel(call: CallTimeline): Html {
         <dt>Calling hours</dt><dd>${hours}${schedule.time_zones.length ? html` <span class="muted">· ${schedule.time_zones.join(", ")}</span>` : ""}</dd>
         <dt>Redial</dt><dd>${redial}</dd>
       </dl>
-    </section>
-    <h2 id="attempts-h">Dial attempts</h2>
+    </section>`;
+  const history = html`<h2 id="attempts-h">Dial attempts</h2>
     ${
       order.dial_attempts.length === 0
         ? html`<div class="empty" id="dial-attempts">Not dialled yet.</div>`
@@ -77,6 +77,7 @@ function orderPanel(call: CallTimeline): Html {
             (d) => html`<li>${at(d.at)} · attempt ${String(d.attempt ?? "—")}: ${decisionText(d)}</li>`,
           )}</ol>`
     }`;
+  return { schedule: scheduleCard, history };
 }
 
 function badge(status: string): Html {
@@ -91,12 +92,12 @@ function callsTable(calls: Awaited<ReturnType<typeof listOrgCalls>>): Html {
   if (calls.length === 0) return html`<div class="empty" id="calls-table">No calls match.</div>`;
   return html`<table id="calls-table">
     <caption class="muted" style="caption-side:bottom;text-align:left;padding:6px">${calls.length} calls, newest first</caption>
-    <thead><tr><th scope="col">Call</th><th scope="col">Status</th><th scope="col">Agent</th><th scope="col">Contact</th><th scope="col">Created</th><th scope="col">Ended</th><th scope="col">End reason</th></tr></thead>
+    <thead><tr><th scope="col">Call</th><th scope="col">Status</th><th scope="col">Agent</th><th scope="col">Contact</th><th scope="col">Created</th><th scope="col">Due</th><th scope="col">Ended</th><th scope="col">End reason</th></tr></thead>
     <tbody>${calls.map(
       (c) => html`<tr>
         <td><a href="/calls/${c.id}"><code>${c.id}</code></a></td>
         <td>${badge(c.status)}</td><td>${c.agentName}</td><td>${maskNumber(c.contactNumber)}</td>
-        <td>${formatTime(c.queuedAt)}</td><td>${formatTime(c.endedAt)}</td><td>${c.endReason ?? "—"}</td>
+        <td>${formatTime(c.queuedAt)}</td><td>${c.status === "scheduled" ? formatTime(c.dueAt) : "—"}</td><td>${formatTime(c.endedAt)}</td><td>${c.endReason ?? "—"}</td>
       </tr>`,
     )}</tbody></table>`;
 }
@@ -113,6 +114,7 @@ function timelinePanel(call: CallTimeline, csrfToken: string | undefined): Html 
   // While the call is live, htmx refreshes this panel every second (the timeline grows in place); a scheduled
   // call, which waits minutes or hours, every 10 seconds.
   const every = call.status === "scheduled" ? "10s" : "1s";
+  const order = orderPanel(call);
   return html`<div id="call-panel" ${live ? new Html(`hx-get="/calls/${call.id}" hx-trigger="every ${every}" hx-swap="outerHTML" hx-select="#call-panel"`) : ""}>
     ${actions}
     <section class="card">
@@ -125,11 +127,12 @@ function timelinePanel(call: CallTimeline, csrfToken: string | undefined): Html 
         <dt>Duration</dt><dd>${call.durationSeconds === null ? "—" : `${call.durationSeconds} s`}</dd>
       </dl>
     </section>
+    ${order.schedule}
     <h2>Timeline</h2>
     <ol class="timeline" aria-label="Timeline">
       ${call.events.map((e) => html`<li>${badge(e.to)} <time datetime="${e.at.toISOString()}">${formatTime(e.at)}</time>${e.detail ? html` <span class="muted">· ${e.detail}</span>` : ""}</li>`)}
     </ol>
-    ${orderPanel(call)}
+    ${order.history}
   </div>`;
 }
 
