@@ -92,12 +92,12 @@ function callsTable(calls: Awaited<ReturnType<typeof listOrgCalls>>): Html {
   if (calls.length === 0) return html`<div class="empty" id="calls-table">No calls match.</div>`;
   return html`<table id="calls-table">
     <caption class="muted" style="caption-side:bottom;text-align:left;padding:6px">${calls.length} calls, newest first</caption>
-    <thead><tr><th scope="col">Call</th><th scope="col">Status</th><th scope="col">Agent</th><th scope="col">Contact</th><th scope="col">Created</th><th scope="col">Due</th><th scope="col">Ended</th><th scope="col">End reason</th></tr></thead>
+    <thead><tr><th scope="col">Call</th><th scope="col">Status</th><th scope="col">Agent</th><th scope="col">Contact</th><th scope="col">Created</th><th scope="col">Ended</th><th scope="col">End reason</th></tr></thead>
     <tbody>${calls.map(
       (c) => html`<tr>
         <td><a href="/calls/${c.id}"><code>${c.id}</code></a></td>
-        <td>${badge(c.status)}</td><td>${c.agentName}</td><td>${maskNumber(c.contactNumber)}</td>
-        <td>${formatTime(c.queuedAt)}</td><td>${c.status === "scheduled" ? formatTime(c.dueAt) : "—"}</td><td>${formatTime(c.endedAt)}</td><td>${c.endReason ?? "—"}</td>
+        <td>${badge(c.status)}${c.status === "scheduled" && c.dueAt ? html`<div class="muted due">due <time datetime="${c.dueAt.toISOString()}">${formatTime(c.dueAt)}</time></div>` : ""}</td><td>${c.agentName}</td><td>${maskNumber(c.contactNumber)}</td>
+        <td>${formatTime(c.queuedAt)}</td><td>${formatTime(c.endedAt)}</td><td>${c.endReason ?? "—"}</td>
       </tr>`,
     )}</tbody></table>`;
 }
