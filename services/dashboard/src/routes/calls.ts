@@ -53,7 +53,7 @@ function orderPanel(call: CallTimeline): { schedule: Html; history: Html } {
   const scheduleCard = html`<section class="card" aria-labelledby="order-h">
       <h2 id="order-h">Schedule</h2>
       <dl class="facts" data-testid="schedule">
-        <dt>Due</dt><dd data-testid="due-at">${schedule.due_at ? at(schedule.due_at) : call.status === "scheduled" ? "—" : "not waiting"}</dd>
+        <dt>Due</dt><dd data-testid="due-at">${at(schedule.due_at)}</dd>
         <dt>Not before</dt><dd data-testid="not-before">${at(schedule.not_before)}</dd>
         <dt>Not after</dt><dd data-testid="not-after">${at(schedule.not_after)}</dd>
         <dt>Calling hours</dt><dd>${hours}${schedule.time_zones.length ? html` <span class="muted">· ${schedule.time_zones.join(", ")}</span>` : ""}</dd>
@@ -63,7 +63,7 @@ function orderPanel(call: CallTimeline): { schedule: Html; history: Html } {
   const history = html`<h2 id="attempts-h">Dial attempts</h2>
     ${
       order.dial_attempts.length === 0
-        ? html`<div class="empty" id="dial-attempts">Not dialled yet.</div>`
+        ? html`<div class="empty" id="dial-attempts">${call.attempts === 0 ? "Not dialled yet." : "No attempt recorded for this call."}</div>`
         : html`<table id="dial-attempts" aria-labelledby="attempts-h"><thead><tr><th scope="col">Attempt</th><th scope="col">Outcome</th><th scope="col">Started</th><th scope="col">Ended</th></tr></thead>
           <tbody>${order.dial_attempts.map(
             (a) => html`<tr><td>${a.attempt}</td><td>${a.outcome ? badge(a.outcome) : "in progress"}</td><td class="nowrap">${at(a.started_at)}</td><td class="nowrap">${at(a.ended_at)}</td></tr>`,
