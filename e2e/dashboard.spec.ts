@@ -339,3 +339,128 @@ test("Access control: another organisation's user cannot see or touch the call (
   await expect(stranger.getByRole("alert")).toContainText("Too many failed sign-ins");
   await context.close();
 });
+
+test("Call orders: set the call policy (a refused field shown next to it), add a number to the do-not-call list and see its scheduled call canceled, cancel another scheduled call; another organisation's user sees none of it (UI and direct URL)", async ({
+  page,
+  browser,
+}) => {
+  const org = s.orgs.orders;
+  await signIn(page, org.email);
+  await page.getByRole("link", { name: "Call policy" }).click();
+  await expect(page.getByRole("heading", { name: "Call policy", level: 1 })).toBeVisible();
+  await expect(page.getByLabel("From (local time)")).toHaveValue("08:00");
+  await expectAccessible(page);
+
+  // A value the use case refuses: its message next to the field, the field marked, nothing saved.
+  await page.getByLabel("Concurrent calls at most").fill("0");
+  await page.getByRole("button", { name: "Save call policy" }).click();
+  await expect(page.getByRole("alert")).toContainText("The policy was not saved");
+  await expect(page.getByLabel("Concurrent calls at most")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Concurrent calls at most")).toHaveAccessibleDescription(
+    "max_concurrent_calls must be an integer from 1 to 1000.",
+  );
+  await expectAccessible(page);
+
+  await page.getByLabel("From (local time)").fill("09:00");
+  await page.getByLabel("Until (local time)").fill("20:00");
+  await page.getByLabel("Concurrent calls at most").fill("5");
+  await page.getByLabel("Same-recipient window (minutes)").fill("10");
+  await page.getByLabel("no answer").check();
+  await page.getByLabel("busy").check();
+  await page.getByLabel("Attempts in all (1–5)").fill("3");
+  await page.getByLabel("Minutes before each redial").fill("5, 30");
+  await page.getByRole("button", { name: "Save call policy" }).click();
+  await expect(page.getByRole("status")).toHaveText("Call policy saved. New calls are planned with it from now on.");
+  await page.reload();
+  await expect(page.getByLabel("From (local time)")).toHaveValue("09:00");
+  await expect(page.getByLabel("Concurrent calls at most")).toHaveValue("5");
+  await expect(page.getByLabel("Same-recipient window (minutes)")).toHaveValue("10");
+  await expect(page.getByLabel("busy")).toBeChecked();
+  await expect(page.getByLabel("voicemail")).not.toBeChecked();
+  await expect(page.getByLabel("Minutes before each redial")).toHaveValue("5, 30");
+  await expectAccessible(page);
+
+  // Two calls scheduled two hours ahead, through the webhook.
+  const notBefore = new Date(Date.now() + 2 * 3_600_000).toISOString();
+  const scheduled = async (number: string) => {
+    const res = await postHook(org.token, {
+      action: "call.create",
+      data: { agent_id: org.agentId, contact_number: number, not_before: notBefore },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.status).toBe("scheduled");
+    return res.body.call_id as string;
+  };
+  const optedOut = await scheduled("+14155550177");
+  const other = await scheduled("+14155550188");
+
+  await page.getByRole("link", { name: "Calls", exact: true }).click();
+  await page.getByLabel("Status").selectOption("scheduled");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.locator("#calls-table tbody tr")).toHaveCount(2);
+  await page.getByRole("link", { name: optedOut }).click();
+  await expect(page.getByTestId("call-status")).toHaveText("scheduled");
+  await expect(page.getByTestId("not-before").locator("time")).toHaveAttribute("datetime", notBefore);
+  await expect(page.getByTestId("due-at").locator("time")).toHaveAttribute("datetime", /^\d{4}-/);
+  await expect(page.getByText("up to 3 attempts after no answer, busy, waiting 5, 30 min")).toBeVisible();
+  await expect(page.locator("#window-decisions")).toContainText("(before not_before)");
+  await expectAccessible(page);
+
+  // Do-not-call: adding the number (typed as people type it) cancels its scheduled call, and says so.
+  await page.getByRole("link", { name: "Do-not-call list" }).click();
+  await expect(page.locator("#no-opt-outs")).toBeVisible();
+  await expectAccessible(page);
+  await page.getByLabel("Phone number, with its country code").fill("415 555");
+  await page.getByRole("button", { name: "Add to the list" }).click();
+  await expect(page.getByLabel("Phone number, with its country code")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.locator("#number-error")).toContainText("missing its country code");
+  await expectAccessible(page);
+  // By keyboard: Tab to the field, type, Enter.
+  await tabTo(page, page.getByLabel("Phone number, with its country code"));
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.type("+1 (415) 555-0177");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("status")).toHaveText("Number added to the do-not-call list: 1 pending call canceled.");
+  await expect(page.locator("#opt-outs")).toContainText("+14155550177");
+  await expect(page.locator("#opt-outs")).toContainText("dashboard");
+  expect(page.url()).not.toContain("4155550177");
+  await expectAccessible(page);
+  await page.goto(`${s.dashboardUrl}/calls/${optedOut}`);
+  await expect(page.getByTestId("call-status")).toHaveText("canceled");
+  await expect(page.getByRole("list", { name: "Timeline" })).toContainText("opted_out");
+  // A new call to the number is refused.
+  const refused = await postHook(org.token, createBody(org.agentId, "+14155550177"));
+  expect(refused.status).toBe(422);
+  expect((refused.body.error as { code: string }).code).toBe("recipient_opted_out");
+
+  // Cancel works on a scheduled call.
+  await page.goto(`${s.dashboardUrl}/calls/${other}`);
+  await expect(page.getByTestId("call-status")).toHaveText("scheduled");
+  await page.getByRole("button", { name: "Cancel call" }).click();
+  await expect(page.getByRole("status")).toHaveText("Call has been canceled.");
+  await expect(page.getByTestId("call-status")).toHaveText("canceled");
+
+  // Another organisation's user: their own (empty) list, whatever the URL says; the calls answer 404; a
+  // forged remove of the number (with their valid CSRF token) answers 404 and the number stays listed.
+  const context = await browser.newContext();
+  const stranger = await context.newPage();
+  await signIn(stranger, s.orgs.other.email);
+  await stranger.getByRole("link", { name: "Do-not-call list" }).click();
+  await expect(stranger.locator("#no-opt-outs")).toBeVisible();
+  await expect(stranger.locator("body")).not.toContainText("+14155550177");
+  await stranger.goto(`${s.dashboardUrl}/settings/do-not-call?org=${org.orgId}`);
+  await expect(stranger.locator("#no-opt-outs")).toBeVisible();
+  await stranger.goto(`${s.dashboardUrl}/settings/call-policy?org=${org.orgId}`);
+  await expect(stranger.getByLabel("Concurrent calls at most")).toHaveValue("10");
+  const direct = await stranger.goto(`${s.dashboardUrl}/calls/${optedOut}`);
+  expect(direct?.status()).toBe(404);
+  await stranger.goto(`${s.dashboardUrl}/settings/do-not-call`);
+  const csrf = await stranger.locator('input[name="_csrf"]').first().inputValue();
+  const forged = await stranger.request.post(`${s.dashboardUrl}/settings/do-not-call/remove`, {
+    form: { _csrf: csrf, number: "+14155550177" },
+  });
+  expect(forged.status()).toBe(404);
+  await context.close();
+  await page.goto(`${s.dashboardUrl}/settings/do-not-call`);
+  await expect(page.locator("#opt-outs")).toContainText("+14155550177");
+});

@@ -7,7 +7,7 @@ import { seedOrg } from "./seed";
 import { STATE_FILE, type StackState } from "./stack";
 
 /**
- * Postgres and Redis (Testcontainers, as jest uses), a migrated database, four seeded organisations, and the
+ * Postgres and Redis (Testcontainers, as jest uses), a migrated database, six seeded organisations, and the
  * real ingress, dialer and dashboard processes. Returns the teardown.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
@@ -29,6 +29,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     other: await seedOrg(suite.db, { name: "Globex", email: "gina@globex.example", password }),
     throttled: await seedOrg(suite.db, { name: "Initech", email: "tom@initech.example", password }),
     hooks: await seedOrg(suite.db, { name: "Hooli", email: "hank@hooli.example", password }),
+    orders: await seedOrg(suite.db, { name: "Umbrella", email: "una@umbrella.example", password }),
   };
   // A user invited as `pnpm admin user create` does: no password yet, a one-time set-password token.
   const invited = await createDashboardUser(suite.db.prisma, { orgId: orgs.other.orgId, email: "ivy@globex.example" });

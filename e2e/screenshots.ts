@@ -45,8 +45,6 @@ async function main(): Promise<void> {
     await page.goto(`${s.dashboardUrl}/calls/${lastCall}`);
     await page.getByTestId("call-status").getByText("completed").waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(out, "dashboard-call-timeline.png"), fullPage: true });
-    await page.goto(`${s.dashboardUrl}/calls`);
-    await page.screenshot({ path: path.join(out, "dashboard-calls.png"), fullPage: true });
     await page.goto(`${s.dashboardUrl}/integrations/inbound-webhooks`);
     await page.screenshot({ path: path.join(out, "dashboard-inbound-webhooks.png"), fullPage: true });
     // Status webhooks: an endpoint at a loopback receiver, a test event delivered, and its attempt in the log.
@@ -78,6 +76,47 @@ async function main(): Promise<void> {
     await page.getByRole("button", { name: "Revoke Old reporting job" }).click();
     await page.goto(`${s.dashboardUrl}/integrations/api-keys`);
     await page.screenshot({ path: path.join(out, "dashboard-api-keys.png"), fullPage: true });
+    // Call orders: a policy set on its page (and a refused value, shown next to its field), a call scheduled
+    // for later with a redial policy, and a do-not-call list whose newest number canceled a scheduled call.
+    await page.goto(`${s.dashboardUrl}/settings/call-policy`);
+    await page.getByLabel("Concurrent calls at most").fill("0");
+    await page.getByRole("button", { name: "Save call policy" }).click();
+    await page.getByRole("alert").waitFor();
+    await page.screenshot({ path: path.join(out, "dashboard-call-policy-error.png"), fullPage: true });
+    await page.getByLabel("From (local time)").fill("09:00");
+    await page.getByLabel("Until (local time)").fill("20:00");
+    await page.getByLabel("Apply calling hours (the guard)").check();
+    await page.getByLabel("Concurrent calls at most").fill("5");
+    await page.getByLabel("Same-recipient window (minutes)").fill("10");
+    for (const outcome of ["no answer", "busy", "voicemail"]) await page.getByLabel(outcome).check();
+    await page.getByLabel("Attempts in all (1–5)").fill("3");
+    await page.getByLabel("Minutes before each redial").fill("10, 60");
+    await page.getByRole("button", { name: "Save call policy" }).click();
+    await page.getByRole("status").waitFor();
+    await page.screenshot({ path: path.join(out, "dashboard-call-policy.png"), fullPage: true });
+    const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+    const schedule = async (number: string) => {
+      const res = await hook({
+        action: "call.create",
+        data: { agent_id: org.agentId, contact_number: number, not_before: inHours(3), not_after: inHours(27) },
+      });
+      return ((await res.json()) as { call_id: string }).call_id;
+    };
+    const scheduledCall = await schedule("+12125550147");
+    await schedule("+13125550199");
+    await page.goto(`${s.dashboardUrl}/calls/${scheduledCall}`);
+    await page.getByTestId("due-at").waitFor();
+    await page.screenshot({ path: path.join(out, "dashboard-call-scheduled.png"), fullPage: true });
+    for (const number of ["+442071838750", "+13125550199"]) {
+      await page.goto(`${s.dashboardUrl}/settings/do-not-call`);
+      await page.getByLabel("Phone number, with its country code").fill(number);
+      await page.getByRole("button", { name: "Add to the list" }).click();
+      await page.getByRole("status").waitFor();
+    }
+    await page.screenshot({ path: path.join(out, "dashboard-do-not-call.png"), fullPage: true });
+    // The calls list last: every outcome, a scheduled call with its due time, and the one the opt-out canceled.
+    await page.goto(`${s.dashboardUrl}/calls`);
+    await page.screenshot({ path: path.join(out, "dashboard-calls.png"), fullPage: true });
     await page.goto(`${s.dashboardUrl}/request-log`);
     await page.screenshot({ path: path.join(out, "dashboard-request-log.png"), fullPage: true });
     await page.goto(`${s.dashboardUrl}/usage`);

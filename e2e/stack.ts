@@ -10,7 +10,7 @@ export interface StackState {
   /** A user of the "other" organisation with no password yet, and its one-time set-password token. */
   invite: { email: string; token: string };
   orgs: Record<
-    "inbound" | "calls" | "other" | "throttled" | "hooks",
+    "inbound" | "calls" | "other" | "throttled" | "hooks" | "orders",
     { orgId: string; token: string; agentId: string; email: string; queuedCallId: string }
   >;
 }

@@ -287,6 +287,195 @@ test("API keys: created on the page through the shared statement (shown once); a
 });
 
 
+test("call policy: the form changes the organisation's policy through the shared use case; a refused field is shown next to it and changes nothing; no CSRF, no change", async () => {
+  const policyRow = async () =>
+    (
+      await suite.db.pool.query(
+        "SELECT calling_hours_start, calling_hours_end, calling_hours_guard, max_concurrent_calls, dedupe_window_minutes, default_retry, policy_version FROM organizations WHERE id = $1",
+        [orgs[0]!.orgId],
+      )
+    ).rows[0];
+  const owner = client();
+  await owner.signIn(orgs[0]!.email);
+  const page = await owner.request("/settings/call-policy");
+  expect(page.status).toBe(200);
+  expect(page.text).toContain('value="08:00"');
+  expect(page.text).toContain('aria-current="page">Call policy<');
+  const before = await policyRow();
+  const valid = {
+    calling_hours_start: "09:00",
+    calling_hours_end: "17:30",
+    calling_hours_guard: "on",
+    max_concurrent_calls: "4",
+    dedupe_window_minutes: "15",
+    retry_on: "no_answer",
+    retry_max_attempts: "3",
+    retry_backoff_minutes: "10, 60",
+  };
+  expect((await owner.request("/settings/call-policy", { form: valid })).status).toBe(403);
+  expect(await policyRow()).toEqual(before);
+
+  // The use case's rule (1–1000) and message, next to its field; a non-number is the form's own refusal.
+  const refused = await owner.request("/settings/call-policy", { form: { _csrf: owner.csrf, ...valid, max_concurrent_calls: "0" } });
+  expect(refused.status).toBe(400);
+  expect(refused.text).toMatch(/id="max_concurrent_calls"[^>]*aria-invalid="true" aria-describedby="max_concurrent_calls-error"/);
+  expect(refused.text).toContain('<p class="field-error" id="max_concurrent_calls-error">max_concurrent_calls must be an integer from 1 to 1000.</p>');
+  expect(refused.text).toContain('value="17:30"');
+  const hours = await owner.request("/settings/call-policy", { form: { _csrf: owner.csrf, ...valid, calling_hours_end: "08:00" } });
+  expect(hours.status).toBe(400);
+  expect(hours.text).toContain('id="calling_hours-error">calling_hours.end must be later than start on the same day.');
+  const notNumber = await owner.request("/settings/call-policy", { form: { _csrf: owner.csrf, ...valid, dedupe_window_minutes: "ten" } });
+  expect(notNumber.status).toBe(400);
+  expect(notNumber.text).toContain('id="dedupe_window_minutes-error">Enter a whole number.');
+  expect(await policyRow()).toEqual(before);
+
+  const saved = await owner.request("/settings/call-policy", { form: { _csrf: owner.csrf, ...valid } });
+  expect(saved.status).toBe(303);
+  expect(await policyRow()).toEqual({
+    calling_hours_start: 9 * 60,
+    calling_hours_end: 17 * 60 + 30,
+    calling_hours_guard: true,
+    max_concurrent_calls: 4,
+    dedupe_window_minutes: 15,
+    default_retry: { on: ["no_answer"], max_attempts: 3, backoff_minutes: [10, 60] },
+    policy_version: before.policy_version + 1,
+  });
+  const after = await owner.request("/settings/call-policy");
+  expect(after.text).toContain("Call policy saved.");
+  expect(after.text).toContain('value="10, 60"');
+  // The other organisation's policy is its own, untouched.
+  const stranger = client();
+  await stranger.signIn(orgs[1]!.email);
+  expect((await stranger.request("/settings/call-policy")).text).toContain('value="08:00"');
+  const other = await suite.db.pool.query("SELECT max_concurrent_calls, calling_hours_guard FROM organizations WHERE id = $1", [orgs[1]!.orgId]);
+  expect(other.rows[0]).toEqual({ max_concurrent_calls: 10, calling_hours_guard: false });
+
+  // Back to the defaults the other tests expect (guard off, no redial).
+  await owner.request("/settings/call-policy");
+  const reset = { _csrf: owner.csrf, calling_hours_start: "08:00", calling_hours_end: "21:00", max_concurrent_calls: "10", dedupe_window_minutes: "0" };
+  expect((await owner.request("/settings/call-policy", { form: reset })).status).toBe(303);
+  expect(await policyRow()).toMatchObject({ calling_hours_guard: false, default_retry: null, dedupe_window_minutes: 0 });
+});
+
+test("do-not-call: adding a number cancels its scheduled call and says how many; the list is the organisation's own (another's user neither sees nor removes it); numbers stay out of URLs and the session", async () => {
+  const number = "+14155550123";
+  const agentId = (await suite.db.prisma.agent.findFirstOrThrow({ where: { orgId: orgs[0]!.orgId } })).id;
+  const scheduledId = "call_dnc_scheduled";
+  await suite.db.prisma.call.create({
+    data: {
+      id: scheduledId,
+      orgId: orgs[0]!.orgId,
+      agentId,
+      contactNumber: number,
+      creditsReserved: 1,
+      status: "scheduled",
+      notBefore: new Date(Date.now() + 3_600_000),
+      dueAt: new Date(Date.now() + 3_600_000),
+    },
+  });
+  const owner = client();
+  await owner.signIn(orgs[0]!.email);
+  await owner.request("/settings/do-not-call");
+  expect((await owner.request("/settings/do-not-call", { form: { number } })).status).toBe(403);
+  const invalid = await owner.request("/settings/do-not-call", { form: { _csrf: owner.csrf, number: "12" } });
+  expect(invalid.status).toBe(400);
+  expect(invalid.text).toMatch(/id="number"[^>]*aria-invalid="true" aria-describedby="number-error"/);
+  expect(invalid.text).toContain('id="number-error">The number is missing its country code');
+  expect((await suite.db.prisma.call.findUniqueOrThrow({ where: { id: scheduledId } })).status).toBe("scheduled");
+
+  // Formatted as people type it: normalised to E.164 by the use case.
+  const added = await owner.request("/settings/do-not-call", { form: { _csrf: owner.csrf, number: "+1 (415) 555-0123" } });
+  expect(added.status).toBe(303);
+  expect(added.location).toBe("/settings/do-not-call");
+  expect((await suite.db.prisma.call.findUniqueOrThrow({ where: { id: scheduledId } })).status).toBe("canceled");
+  expect((await suite.db.pool.query("SELECT number, source FROM opt_outs WHERE org_id = $1", [orgs[0]!.orgId])).rows).toEqual([
+    { number, source: "dashboard" },
+  ]);
+  const list = await owner.request("/settings/do-not-call");
+  expect(list.text).toContain("Number added to the do-not-call list: 1 pending call canceled.");
+  expect(list.text).toContain(`<code>${number}</code>`);
+  // The session (Redis) holds no number: the flash is number-free.
+  const sessions = await suite.redis.keys(`${suite.prefix}:dashboard-session:*`);
+  for (const key of sessions) expect((await suite.redis.get(key)) ?? "").not.toContain("4155550123");
+
+  const stranger = client();
+  await stranger.signIn(orgs[1]!.email);
+  const theirs = await stranger.request("/settings/do-not-call");
+  expect(theirs.text).not.toContain(number);
+  expect(theirs.text).toContain("No numbers on the list.");
+  const removeForeign = await stranger.request("/settings/do-not-call/remove", { form: { _csrf: stranger.csrf, number } });
+  expect(removeForeign.status).toBe(404);
+  expect(removeForeign.text).not.toContain(number);
+  expect((await suite.db.pool.query("SELECT count(*)::int AS n FROM opt_outs WHERE org_id = $1", [orgs[0]!.orgId])).rows[0].n).toBe(1);
+
+  // Added again: not an error, nothing more to cancel.
+  const again = await owner.request("/settings/do-not-call", { form: { _csrf: owner.csrf, number } });
+  expect(again.status).toBe(303);
+  expect((await owner.request("/settings/do-not-call")).text).toContain("That number was already on the list: 0 pending calls canceled.");
+  expect((await owner.request("/settings/do-not-call/remove", { form: { _csrf: owner.csrf, number } })).status).toBe(303);
+  const emptied = await owner.request("/settings/do-not-call");
+  expect(emptied.text).toContain("Number removed from the do-not-call list");
+  expect(emptied.text).not.toContain(number);
+  expect((await suite.db.pool.query("SELECT count(*)::int AS n FROM opt_outs WHERE org_id = $1", [orgs[0]!.orgId])).rows[0].n).toBe(0);
+});
+
+test("calls: the filter offers scheduled and expired; a scheduled call's page shows its schedule, attempts and window decisions, and it can be canceled", async () => {
+  const agentId = (await suite.db.prisma.agent.findFirstOrThrow({ where: { orgId: orgs[0]!.orgId } })).id;
+  const due = new Date("2030-01-02T16:00:00.000Z");
+  const notAfter = new Date("2030-01-03T16:00:00.000Z");
+  const callId = "call_scheduled_page";
+  await suite.db.prisma.call.create({
+    data: {
+      id: callId,
+      orgId: orgs[0]!.orgId,
+      agentId,
+      contactNumber: "+14155552671",
+      creditsReserved: 1,
+      status: "scheduled",
+      notBefore: due,
+      notAfter,
+      dueAt: due,
+      windowStart: 8 * 60,
+      windowEnd: 21 * 60,
+      timeZones: ["America/Los_Angeles"],
+      retryPolicy: { on: ["no_answer", "voicemail"], max_attempts: 2, backoff_minutes: [30] },
+      windowDecisions: [
+        { at: "2030-01-02T10:00:00.000Z", attempt: 1, decision: "defer", reason: "calling_hours", until: due.toISOString() },
+      ],
+      dialAttempts: {
+        create: [{ attempt: 1, outcome: "voicemail", startedAt: new Date("2030-01-02T09:00:00Z"), endedAt: new Date("2030-01-02T09:00:40Z") }],
+      },
+    },
+  });
+  const owner = client();
+  await owner.signIn(orgs[0]!.email);
+  const list = await owner.request("/calls?status=scheduled");
+  expect(list.text).toContain('<option value="scheduled" selected>');
+  expect(list.text).toContain('<option value="expired">');
+  expect(list.text).toContain(`href="/calls/${callId}"`);
+  expect(list.text).toContain('due <time datetime="2030-01-02T16:00:00.000Z">2030-01-02 16:00:00 UTC</time>');
+  expect(list.text).not.toContain(`href="/calls/${orgs[0]!.callId}"`);
+
+  const page = await owner.request(`/calls/${callId}`);
+  expect(page.status).toBe(200);
+  expect(page.text).toContain('data-testid="due-at"><time datetime="2030-01-02T16:00:00.000Z">2030-01-02 16:00:00 UTC</time>');
+  expect(page.text).toContain('data-testid="not-after"><time datetime="2030-01-03T16:00:00.000Z">');
+  expect(page.text).toContain("08:00–21:00 local time");
+  expect(page.text).toContain("America/Los_Angeles");
+  expect(page.text).toContain("up to 2 attempts after no answer, voicemail, waiting 30 min");
+  expect(page.text).toMatch(/<td>1<\/td><td><span class="badge voicemail">voicemail<\/span><\/td>/);
+  expect(page.text).toContain("wait until <time datetime=\"2030-01-02T16:00:00.000Z\">2030-01-02 16:00:00 UTC</time> (outside calling hours)");
+  expect(page.text).toContain('id="cancel-call"');
+
+  const canceled = await owner.request(`/calls/${callId}/cancel`, { form: { _csrf: owner.csrf } });
+  expect(canceled.status).toBe(303);
+  const call = await suite.db.prisma.call.findUniqueOrThrow({ where: { id: callId } });
+  expect(call.status).toBe("canceled");
+  const after = await owner.request(`/calls/${callId}`);
+  expect(after.text).toContain("Call has been canceled.");
+  expect(after.text).not.toContain('id="cancel-call"');
+});
+
 test("repeated failed sign-ins are throttled: after the limit even the right password is refused with 429", async () => {
   const c = client();
   for (let i = 0; i < 3; i++) expect((await c.signIn(orgs[1]!.email, "wrong password")).status).toBe(401);

@@ -7,8 +7,10 @@ import session from "express-session";
 import { sessionSecret } from "./auth";
 import type { DashboardDeps } from "./deps";
 import { html } from "./html";
+import { callPolicyRoutes } from "./routes/call-policy";
 import { callRoutes } from "./routes/calls";
 import { inboundRoutes } from "./routes/inbound";
+import { optOutRoutes } from "./routes/opt-outs";
 import { pageRoutes } from "./routes/pages";
 import { signInRoutes } from "./routes/sign-in";
 import { apiKeyRoutes } from "./routes/api-keys";
@@ -86,6 +88,8 @@ export function createDashboardApp(deps: DashboardDeps): Express {
   app.use(inboundRoutes(deps));
   app.use(statusWebhookRoutes(deps));
   app.use(apiKeyRoutes(deps));
+  app.use(callPolicyRoutes(deps));
+  app.use(optOutRoutes(deps));
   app.use(pageRoutes(deps));
 
   app.use((req, res) => {

@@ -1,4 +1,5 @@
 import type { CallStatus } from "@inbound/contracts";
+import type { CallOrderRecord } from "../calls/read-calls";
 import type { PrismaClient } from "../generated/prisma/client";
 
 export interface CallListItem {
@@ -8,6 +9,8 @@ export interface CallListItem {
   agentName: string;
   contactNumber: string | null;
   queuedAt: Date;
+  /** When a scheduled call comes due (SPEC §9); null when it is not waiting for a time. */
+  dueAt: Date | null;
   endedAt: Date | null;
   endReason: string | null;
 }
@@ -38,6 +41,7 @@ export async function listOrgCalls(
     agentName: c.agent.name,
     contactNumber: c.contactNumber,
     queuedAt: c.queuedAt,
+    dueAt: c.dueAt,
     endedAt: c.endedAt,
     endReason: c.endReason,
   }));
@@ -49,6 +53,8 @@ export interface CallTimeline extends CallListItem {
   durationSeconds: number | null;
   engaged: boolean;
   events: { from: CallStatus | null; to: CallStatus; at: Date; detail: string | null }[];
+  /** The call order's stored fields (SPEC §9), presented by @inbound/orders' presentOrder. */
+  order: CallOrderRecord;
 }
 
 /** One call of the organisation with its PII-free event log; null for an unknown, deleted or foreign call. */
@@ -59,6 +65,7 @@ export async function showOrgCall(prisma: PrismaClient, input: { orgId: string; 
       agent: { select: { name: true } },
       engagement: { select: { durationSeconds: true } },
       events: { orderBy: [{ at: "asc" }, { id: "asc" }] },
+      dialAttempts: { orderBy: { attempt: "asc" } },
     },
   });
   if (!c) return null;
@@ -69,6 +76,7 @@ export async function showOrgCall(prisma: PrismaClient, input: { orgId: string; 
     agentName: c.agent.name,
     contactNumber: c.contactNumber,
     queuedAt: c.queuedAt,
+    dueAt: c.dueAt,
     endedAt: c.endedAt,
     endReason: c.endReason,
     attempts: c.attempts,
@@ -76,6 +84,22 @@ export async function showOrgCall(prisma: PrismaClient, input: { orgId: string; 
     durationSeconds: c.engagement?.durationSeconds ?? null,
     engaged: c.engagement !== null,
     events: c.events.map((e) => ({ from: e.fromStatus as CallStatus | null, to: e.toStatus as CallStatus, at: e.at, detail: e.detail })),
+    order: {
+      notBefore: c.notBefore,
+      notAfter: c.notAfter,
+      dueAt: c.dueAt,
+      windowStart: c.windowStart,
+      windowEnd: c.windowEnd,
+      timeZones: c.timeZones,
+      retryPolicy: (c.retryPolicy as Record<string, unknown> | null) ?? null,
+      windowDecisions: Array.isArray(c.windowDecisions) ? (c.windowDecisions as Record<string, unknown>[]) : [],
+      dialAttempts: c.dialAttempts.map((a) => ({
+        attempt: a.attempt,
+        outcome: a.outcome,
+        started_at: a.startedAt.toISOString(),
+        ended_at: a.endedAt?.toISOString() ?? null,
+      })),
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { CALL_NOT_FOUND_MESSAGE, type CallRequest, type CallUseCaseDeps, callNotFound, cancelCall, deleteCall } from "@inbound/calls";
-import { ApiError, CALL_STATUSES, type CallStatus, isTerminal } from "@inbound/contracts";
+import { ApiError, CALL_STATUSES, type CallStatus, isCancelable, isTerminal } from "@inbound/contracts";
 import { listOrgCalls, showOrgCall, type CallTimeline } from "@inbound/db";
+import { presentOrder } from "@inbound/orders";
 import { type Request, type Response, Router } from "express";
 import type { DashboardDeps } from "../deps";
 import { Html, html } from "../html";
@@ -8,6 +9,71 @@ import { currentUser, flash, pageContext } from "../session";
 import { csrfField, formatTime, layout } from "../views/layout";
 
 const CALL_ID = /^call_[A-Za-z0-9_-]{1,100}$/;
+
+const at = (iso: unknown) => (typeof iso === "string" ? html`<time datetime="${iso}">${formatTime(new Date(iso))}</time>` : "—");
+
+const DECISION_REASONS: Record<string, string> = {
+  not_before: "before not_before",
+  calling_hours: "outside calling hours",
+  not_after: "past not_after",
+  no_opening_before_not_after: "no calling-hours opening before not_after",
+  no_opening: "no calling-hours opening",
+};
+
+/** One window decision as a sentence: "dial now", "wait until T (outside calling hours)", "expire (past not_after)". */
+function decisionText(d: Record<string, unknown>): Html {
+  const reason = typeof d.reason === "string" ? (DECISION_REASONS[d.reason] ?? d.reason) : null;
+  if (d.decision === "dial_now") return html`dial now`;
+  if (d.decision === "defer") return html`wait until ${at(d.until)}${reason ? ` (${reason})` : ""}`;
+  return html`${String(d.decision ?? "?")}${reason ? ` (${reason})` : ""}`;
+}
+
+/**
+ * The call order's part of the page (SPEC §9), from @inbound/orders' presentOrder (what REST and `call show`
+ * present): schedule, redial policy, each dial attempt and each calling-window decision.
+ */
+function orderPanel(call: CallTimeline): { schedule: Html; history: Html } {
+  const order = presentOrder(call.order) as {
+    schedule: { not_before: string | null; not_after: string | null; due_at: string | null; calling_hours: { start: string; end: string } | null; time_zones: string[] };
+    retry: { on?: string[]; max_attempts?: number; backoff_minutes?: number[] } | null;
+    dial_attempts: { attempt: number; outcome: string | null; started_at: string; ended_at: string | null }[];
+    window_decisions: Record<string, unknown>[];
+  };
+  const { schedule, retry } = order;
+  const hours = schedule.calling_hours ? `${schedule.calling_hours.start}–${schedule.calling_hours.end} local time` : "any hour";
+  const redial =
+    retry && (retry.max_attempts ?? 1) > 1
+      ? `up to ${retry.max_attempts} attempts after ${(retry.on ?? []).map((o) => o.replace("_", " ")).join(", ")}${retry.backoff_minutes?.length ? `, waiting ${retry.backoff_minutes.join(", ")} min` : ""}`
+      : "none";
+  const scheduleCard = html`<section class="card" aria-labelledby="order-h">
+      <h2 id="order-h">Schedule</h2>
+      <dl class="facts" data-testid="schedule">
+        <dt>Due</dt><dd data-testid="due-at">${at(schedule.due_at)}</dd>
+        <dt>Not before</dt><dd data-testid="not-before">${at(schedule.not_before)}</dd>
+        <dt>Not after</dt><dd data-testid="not-after">${at(schedule.not_after)}</dd>
+        <dt>Calling hours</dt><dd>${hours}${schedule.time_zones.length ? html` <span class="muted">· ${schedule.time_zones.join(", ")}</span>` : ""}</dd>
+        <dt>Redial</dt><dd>${redial}</dd>
+      </dl>
+    </section>`;
+  const history = html`<h2 id="attempts-h">Dial attempts</h2>
+    ${
+      order.dial_attempts.length === 0
+        ? html`<div class="empty" id="dial-attempts">${call.attempts === 0 ? "Not dialled yet." : "No attempt recorded for this call."}</div>`
+        : html`<table id="dial-attempts" aria-labelledby="attempts-h"><thead><tr><th scope="col">Attempt</th><th scope="col">Outcome</th><th scope="col">Started</th><th scope="col">Ended</th></tr></thead>
+          <tbody>${order.dial_attempts.map(
+            (a) => html`<tr><td>${a.attempt}</td><td>${a.outcome ? badge(a.outcome) : "in progress"}</td><td class="nowrap">${at(a.started_at)}</td><td class="nowrap">${at(a.ended_at)}</td></tr>`,
+          )}</tbody></table>`
+    }
+    <h2 id="decisions-h">Calling-window decisions</h2>
+    ${
+      order.window_decisions.length === 0
+        ? html`<div class="empty" id="window-decisions">None recorded.</div>`
+        : html`<ol class="decisions" id="window-decisions" aria-labelledby="decisions-h">${order.window_decisions.map(
+            (d) => html`<li>${at(d.at)} · attempt ${String(d.attempt ?? "—")}: ${decisionText(d)}</li>`,
+          )}</ol>`
+    }`;
+  return { schedule: scheduleCard, history };
+}
 
 function badge(status: string): Html {
   return html`<span class="badge ${status}">${status.replace("_", " ")}</span>`;
@@ -25,7 +91,7 @@ function callsTable(calls: Awaited<ReturnType<typeof listOrgCalls>>): Html {
     <tbody>${calls.map(
       (c) => html`<tr>
         <td><a href="/calls/${c.id}"><code>${c.id}</code></a></td>
-        <td>${badge(c.status)}</td><td>${c.agentName}</td><td>${maskNumber(c.contactNumber)}</td>
+        <td>${badge(c.status)}${c.status === "scheduled" && c.dueAt ? html`<div class="muted due">due <time datetime="${c.dueAt.toISOString()}">${formatTime(c.dueAt)}</time></div>` : ""}</td><td>${c.agentName}</td><td>${maskNumber(c.contactNumber)}</td>
         <td>${formatTime(c.queuedAt)}</td><td>${formatTime(c.endedAt)}</td><td>${c.endReason ?? "—"}</td>
       </tr>`,
     )}</tbody></table>`;
@@ -36,12 +102,15 @@ function timelinePanel(call: CallTimeline, csrfToken: string | undefined): Html 
   // The controls have ids: htmx gives the focus back to the element of the same id after each refresh, so a
   // keyboard user's focus survives it.
   const actions = html`<div class="actions">
-      ${call.status === "queued" ? html`<form method="post" action="/calls/${call.id}/cancel">${csrfField(csrfToken)}<button type="submit" class="danger" id="cancel-call">Cancel call</button></form>` : ""}
+      ${isCancelable(call.status) ? html`<form method="post" action="/calls/${call.id}/cancel">${csrfField(csrfToken)}<button type="submit" class="danger" id="cancel-call">Cancel call</button></form>` : ""}
       ${isTerminal(call.status) ? html`<a class="button secondary" id="delete-call" href="/calls/${call.id}/delete">Delete call…</a>` : ""}
       <a href="/calls" id="all-calls">All calls</a>
     </div>`;
-  // While the call is live, htmx refreshes this panel every second (the timeline grows in place).
-  return html`<div id="call-panel" ${live ? new Html(`hx-get="/calls/${call.id}" hx-trigger="every 1s" hx-swap="outerHTML" hx-select="#call-panel"`) : ""}>
+  // While the call is live, htmx refreshes this panel every second (the timeline grows in place); a scheduled
+  // call, which waits minutes or hours, every 10 seconds.
+  const every = call.status === "scheduled" ? "10s" : "1s";
+  const order = orderPanel(call);
+  return html`<div id="call-panel" ${live ? new Html(`hx-get="/calls/${call.id}" hx-trigger="every ${every}" hx-swap="outerHTML" hx-select="#call-panel"`) : ""}>
     ${actions}
     <section class="card">
       <dl class="facts">
@@ -53,10 +122,12 @@ function timelinePanel(call: CallTimeline, csrfToken: string | undefined): Html 
         <dt>Duration</dt><dd>${call.durationSeconds === null ? "—" : `${call.durationSeconds} s`}</dd>
       </dl>
     </section>
+    ${order.schedule}
     <h2>Timeline</h2>
     <ol class="timeline" aria-label="Timeline">
       ${call.events.map((e) => html`<li>${badge(e.to)} <time datetime="${e.at.toISOString()}">${formatTime(e.at)}</time>${e.detail ? html` <span class="muted">· ${e.detail}</span>` : ""}</li>`)}
     </ol>
+    ${order.history}
   </div>`;
 }
 

@@ -3,31 +3,52 @@ import { Html, html } from "../html";
 export interface PageContext {
   title: string;
   /** The nav entry to mark as current. */
-  section?: "calls" | "inbound" | "api-keys" | "status-webhooks" | "request-log" | "usage";
+  section?: "calls" | "inbound" | "api-keys" | "status-webhooks" | "call-policy" | "do-not-call" | "request-log" | "usage";
   user?: { email: string; orgName: string };
   csrfToken?: string;
   flash?: { kind: "ok" | "error"; text: string };
 }
 
-const NAV: { section: NonNullable<PageContext["section"]>; href: string; label: string; group?: string }[] = [
+interface NavEntry {
+  section: NonNullable<PageContext["section"]>;
+  href: string;
+  label: string;
+}
+
+/** The nav in order: a link, or a labelled group of links. */
+const NAV: (NavEntry | { group: string; entries: NavEntry[] })[] = [
   { section: "calls", href: "/calls", label: "Calls" },
-  { section: "inbound", href: "/integrations/inbound-webhooks", label: "Inbound Webhooks", group: "Integrations" },
-  { section: "api-keys", href: "/integrations/api-keys", label: "API keys", group: "Integrations" },
-  { section: "status-webhooks", href: "/integrations/status-webhooks", label: "Status webhooks", group: "Integrations" },
+  {
+    group: "Integrations",
+    entries: [
+      { section: "inbound", href: "/integrations/inbound-webhooks", label: "Inbound Webhooks" },
+      { section: "api-keys", href: "/integrations/api-keys", label: "API keys" },
+      { section: "status-webhooks", href: "/integrations/status-webhooks", label: "Status webhooks" },
+    ],
+  },
+  {
+    group: "Call orders",
+    entries: [
+      { section: "call-policy", href: "/settings/call-policy", label: "Call policy" },
+      { section: "do-not-call", href: "/settings/do-not-call", label: "Do-not-call list" },
+    ],
+  },
   { section: "request-log", href: "/request-log", label: "Request log" },
   { section: "usage", href: "/usage", label: "Usage" },
 ];
 
 function nav(ctx: PageContext): Html {
-  const link = (n: (typeof NAV)[number]) =>
+  const link = (n: NavEntry) =>
     html`<li><a href="${n.href}"${n.section === ctx.section ? new Html(' aria-current="page"') : ""}>${n.label}</a></li>`;
   return html`<nav aria-label="Main">
     <ul>
-      ${link(NAV[0] as (typeof NAV)[number])}
-      <li class="group"><span class="group-label">Integrations</span>
-        <ul>${NAV.filter((n) => n.group).map(link)}</ul>
-      </li>
-      ${NAV.slice(4).map(link)}
+      ${NAV.map((n) =>
+        "group" in n
+          ? html`<li class="group"><span class="group-label">${n.group}</span>
+        <ul>${n.entries.map(link)}</ul>
+      </li>`
+          : link(n),
+      )}
     </ul>
   </nav>`;
 }
