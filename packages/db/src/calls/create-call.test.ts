@@ -2,7 +2,7 @@ import { newId } from "@inbound/contracts";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import { createAgent, createOrganization } from "../admin/organizations";
 import { claimIdempotencyKey } from "../ingress/idempotency";
-import { type CreateCallInput, createQueuedCalls } from "./create-call";
+import { type CreateCallInput, type CreateCallOrder, createQueuedCalls } from "./create-call";
 
 let suite: SuiteEnv;
 beforeAll(async () => {
@@ -92,8 +92,14 @@ describe.each([
     const body = (id: string) => ({ success: true, call_id: id, status: "queued" });
     const [first, second] = [input(a), input(a)];
     const results = await createQueuedCalls(client(), [
-      { ...(first as CreateCallInput), idempotency: { key: "k1", owner: "owner-k1", status: 201, body: body(first?.callId as string) } },
-      { ...(second as CreateCallInput), idempotency: { key: "k2", owner: "owner-k2", status: 201, body: body(second?.callId as string) } },
+      {
+        ...(first as CreateCallInput),
+        idempotency: { key: "k1", owner: "owner-k1", status: 201, body: body(first?.callId as string) },
+      },
+      {
+        ...(second as CreateCallInput),
+        idempotency: { key: "k2", owner: "owner-k2", status: 201, body: body(second?.callId as string) },
+      },
     ]);
     expect(results.map((r) => r.outcome)).toEqual(["created", "insufficient_credits"]);
     const records = await suite.db.prisma.idempotencyRecord.findMany({ where: { orgId: a.orgId }, orderBy: { key: "asc" } });
@@ -125,7 +131,14 @@ describe.each([
   });
   test("a keyed create can stamp the call's creation time into the stored body (the REST call object)", async () => {
     const a = await org(1);
-    await claimIdempotencyKey(client(), { orgId: a.orgId, key: "k3", owner: "o3", requestHash: "h", lockSeconds: 60, ttlSeconds: 3600 });
+    await claimIdempotencyKey(client(), {
+      orgId: a.orgId,
+      key: "k3",
+      owner: "o3",
+      requestHash: "h",
+      lockSeconds: 60,
+      ttlSeconds: 3600,
+    });
     const call = input(a) as CreateCallInput;
     const body = { id: call.callId, status: "queued", created_at: null, queued_at: null, dialing_at: null };
     const [result] = await createQueuedCalls(client(), [
@@ -153,4 +166,80 @@ test("concurrent batches over the same organisations, in any order: no deadlock,
   expect(more.flat().filter((r) => r.outcome === "created")).toHaveLength(20);
   expect([await credits(a.orgId), await credits(b.orgId)]).toEqual([0, 0]);
   expect((await calls(a.orgId)).length + (await calls(b.orgId)).length).toBe(60);
+});
+
+async function dedupeOrder(orgId: string): Promise<CreateCallOrder> {
+  const { policyVersion } = await suite.db.prisma.organization.findUniqueOrThrow({ where: { id: orgId } });
+  return {
+    status: "queued",
+    dueAt: null,
+    notBefore: null,
+    notAfter: null,
+    windowStart: null,
+    windowEnd: null,
+    timeZones: [],
+    retryPolicy: null,
+    decision: { decision: "dial_now" },
+    policyVersion,
+    dedupeWindowMinutes: 10,
+  };
+}
+
+test("dedupe window: concurrent batches over two organisations in either order: no deadlock, one call per organisation and number", async () => {
+  const [a, b] = await Promise.all([org(100), org(100)]);
+  const [orderA, orderB] = await Promise.all([dedupeOrder(a.orgId), dedupeOrder(b.orgId)]);
+  const item = (o: typeof a, order: CreateCallOrder, n: number) => input(o, { order, contactNumber: `+1415555010${n}` });
+  const batch = (flip: boolean) => {
+    const items = [0, 1, 2].flatMap((n) => [item(a, orderA, n), item(b, orderB, n)]);
+    return createQueuedCalls(suite.db.pool, flip ? items.reverse() : items);
+  };
+  const results = await Promise.all(Array.from({ length: 10 }, (_, i) => batch(i % 2 === 1)));
+  const outcomes = results.flat();
+  expect(outcomes.filter((r) => r.outcome === "created")).toHaveLength(6);
+  expect(outcomes.filter((r) => r.outcome === "duplicate")).toHaveLength(54);
+  for (const o of [a, b]) {
+    const made = await calls(o.orgId);
+    expect(made.map((c) => c.contactNumber).sort()).toEqual(["+14155550100", "+14155550101", "+14155550102"]);
+  }
+  expect([await credits(a.orgId), await credits(b.orgId)]).toEqual([97, 97]);
+});
+
+test("dedupe window: two batches committed concurrently for one number create one call, the other is its duplicate", async () => {
+  const a = await org(5);
+  const order = await dedupeOrder(a.orgId);
+  // A third connection holds the organisation's row, so both batches start (take their snapshots) and wait.
+  const locker = await suite.db.pool.connect();
+  try {
+    await locker.query("BEGIN");
+    await locker.query("SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE", [a.orgId]);
+    const [first, second] = [input(a, { order }), input(a, { order })];
+    const batches = [createQueuedCalls(suite.db.pool, [first]), createQueuedCalls(suite.db.pool, [second])];
+    const waiting = async () =>
+      Number(
+        // From another connection: inside the locker's transaction pg_stat_activity would not change.
+        (
+          await suite.db.pool.query(
+            `SELECT count(*) AS n FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
+               AND query LIKE '%jsonb_to_recordset%'`,
+          )
+        ).rows[0].n,
+      );
+    const deadline = Date.now() + 2000;
+    while ((await waiting()) < 2) {
+      if (Date.now() > deadline) throw new Error("the two batches never both waited");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await locker.query("COMMIT");
+    const results = await Promise.all(batches);
+    const created = results.findIndex(([r]) => r?.outcome === "created");
+    expect(created).toBeGreaterThanOrEqual(0);
+    const winner = created === 0 ? first : second;
+    expect(results[1 - created]).toEqual([{ outcome: "duplicate", duplicateOf: winner.callId }]);
+    expect((await calls(a.orgId)).map((c) => c.id)).toEqual([winner.callId]);
+    expect(await credits(a.orgId)).toBe(4);
+  } finally {
+    await locker.query("ROLLBACK").catch(() => undefined);
+    locker.release();
+  }
 });

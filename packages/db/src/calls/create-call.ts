@@ -61,15 +61,29 @@ export type CreateCallResult =
   /** duplicateOf: the earlier call to the same number within the dedupe window. */
   | { outcome: "duplicate"; duplicateOf: string };
 
-// $1: the batch as a JSON array of items (see toRow); one parameter, whatever the batch size.
-const CREATE_QUEUED_CALLS = `
-  WITH input AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
+const INPUT_COLUMNS = `i(
       ord int, call_id text, org_id text, agent_id text, contact_number text, contact_name text, contact_email text,
       additional_info jsonb, cost int, request_id text, idem_key text, idem_owner text, idem_status int, idem_body jsonb,
       idem_stamp text[], status call_status, due_at timestamptz, not_before timestamptz, not_after timestamptz,
       window_start int, window_end int, time_zones text[], retry_policy jsonb, decision jsonb, policy_version int,
-      dedupe_minutes int)
+      dedupe_minutes int)`;
+
+/**
+ * The batch's items. With dedupe items, joined with calls_dedupe_lookup (migration 20261130140000): the earlier
+ * committed call to each item's number within its window, looked up after waiting for the per-organisation
+ * advisory locks, on a snapshot taken after them (a VOLATILE function's own), so a concurrent batch of the same
+ * organisation is either committed and seen, or waits for this one. The join makes the lookup (and its locks)
+ * run before any row lock this statement takes (every later CTE reads input).
+ */
+const INPUT_PLAIN = `SELECT *, NULL::text AS committed_duplicate FROM jsonb_to_recordset($1::jsonb) AS ${INPUT_COLUMNS}`;
+const INPUT_DEDUPE = `SELECT i.*, d.duplicate_of AS committed_duplicate
+    FROM jsonb_to_recordset($1::jsonb) AS ${INPUT_COLUMNS}
+    LEFT JOIN calls_dedupe_lookup($1::jsonb) d ON d.item = i.ord`;
+
+// $1: the batch as a JSON array of items (see toRow); one parameter, whatever the batch size.
+const createQueuedCallsSql = (input: string) => `
+  WITH input AS (
+    ${input}
   ), claimed AS (
     -- A keyed create goes ahead only while its claim is the one held (locked: a takeover waits for this commit).
     SELECT i.* FROM input i
@@ -88,11 +102,7 @@ const CREATE_QUEUED_CALLS = `
       (i.policy_version IS NOT NULL
         AND EXISTS (SELECT 1 FROM opt_outs oo WHERE oo.org_id = i.org_id AND oo.number = i.contact_number)) AS opted_out,
       CASE WHEN i.dedupe_minutes IS NOT NULL THEN COALESCE(
-        (SELECT c.id FROM calls c
-          WHERE c.org_id = i.org_id AND c.contact_number = i.contact_number
-            AND c.created_at >= now() - make_interval(mins => i.dedupe_minutes)
-            AND c.status NOT IN ('canceled', 'expired') AND c.deleted_at IS NULL
-          ORDER BY c.created_at LIMIT 1),
+        i.committed_duplicate,
         (SELECT j.call_id FROM claimed j
           WHERE j.org_id = i.org_id AND j.contact_number = i.contact_number AND j.ord < i.ord ORDER BY j.ord LIMIT 1))
       END AS duplicate_of
@@ -147,6 +157,8 @@ const CREATE_QUEUED_CALLS = `
   LEFT JOIN debit d ON d.id = i.org_id
   LEFT JOIN created cr ON cr.id = i.call_id
   ORDER BY i.ord`;
+const CREATE_QUEUED_CALLS = createQueuedCallsSql(INPUT_PLAIN);
+const CREATE_QUEUED_CALLS_DEDUPE = createQueuedCallsSql(INPUT_DEDUPE);
 
 function toRow(input: CreateCallInput, ord: number) {
   return {
@@ -185,9 +197,16 @@ function toRow(input: CreateCallInput, ord: number) {
  * debit, its first event, its `call.queued` status-webhook messages, and (when keyed, and only while its Idempotency-Key claim is still held) its stored 201. Every organisation row is locked once per batch,
  * so concurrent creates of one organisation cost one row lock, one update and one commit per batch, not
  * per call; credits never go negative. Results come back in the order of the inputs.
+ *
+ * The dedupe window is exact across concurrent statements (replicas, or two batches in flight): a batch with
+ * dedupe items first takes a transaction-scoped advisory lock per organisation of those items (sorted; before
+ * any row lock) and looks earlier calls up on a snapshot taken after it, still in this one statement, so its
+ * commit remains the point of no return and a failed write settles as before (settleFailedWrite). A batch
+ * without dedupe items runs the statement without the lookup and takes no advisory lock.
  */
 export async function createQueuedCalls(client: SqlClient, inputs: readonly CreateCallInput[]): Promise<CreateCallResult[]> {
   if (inputs.length === 0) return [];
+  const dedupe = inputs.some((input) => input.order?.dedupeWindowMinutes != null);
   const rows = await runSql<{
     ord: number;
     created: boolean;
@@ -198,7 +217,12 @@ export async function createQueuedCalls(client: SqlClient, inputs: readonly Crea
     duplicate_of: string | null;
     balance: number | null;
     created_at: string | null;
-  }>(client, "ingress_create_queued_calls", CREATE_QUEUED_CALLS, [JSON.stringify(inputs.map(toRow))]);
+  }>(
+    client,
+    dedupe ? "ingress_create_queued_calls_dedupe" : "ingress_create_queued_calls",
+    dedupe ? CREATE_QUEUED_CALLS_DEDUPE : CREATE_QUEUED_CALLS,
+    [JSON.stringify(inputs.map(toRow))],
+  );
   return inputs.map((_, ord) => {
     const row = rows[ord];
     if (row?.ord !== ord) throw new Error(`create batch: no result for item ${ord}`);

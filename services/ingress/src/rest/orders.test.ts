@@ -344,6 +344,45 @@ describe("dedupe window", () => {
     );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
   });
+
+  test("two ingress replicas whose create statements run at the same time: one 201, one 409 naming it", async () => {
+    const org = await guardedOrg();
+    await a.rest("PATCH", "/v1/call-policy", org.key, { body: { dedupe_window_minutes: 10, calling_hours_guard: false } });
+    // Warm both replicas' policy caches, so both requests go straight to their create statements.
+    for (const replica of [a, b]) expect((await replica.rest("GET", "/v1/call-policy", org.key)).status).toBe(200);
+    // Another transaction holds the organisation's row: both statements start (their snapshots predate either
+    // commit) and wait; then it lets go.
+    const locker = await suite.db.pool.connect();
+    try {
+      await locker.query("BEGIN");
+      await locker.query("SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE", [org.orgId]);
+      const data = { agent_id: org.agentId, contact_number: "+14155550400" };
+      const requests = [a.hook(org.token, { action: "call.create", data }), b.rest("POST", "/v1/calls", org.key, { body: data })];
+      const deadline = Date.now() + 3000;
+      for (;;) {
+        const { rows } = await suite.db.pool.query<{ n: string }>(
+          `SELECT count(*) AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%jsonb_to_recordset%'`,
+        );
+        if (Number(rows[0]?.n) >= 2) break;
+        if (Date.now() > deadline) throw new Error("the two creates never both waited");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await locker.query("COMMIT");
+      const [viaHook, viaRest] = await Promise.all(requests);
+      const statuses = [viaHook?.status, viaRest?.status];
+      expect([...statuses].sort()).toEqual([201, 409]);
+      const [winner, loser] = statuses[0] === 201 ? [viaHook, viaRest] : [viaRest, viaHook];
+      const winnerId = (winner?.body.call_id ?? winner?.body.id) as string;
+      expect(loser?.body.error).toMatchObject({ code: "duplicate_recipient", call_id: winnerId });
+      const { rows } = await suite.db.pool.query("SELECT id FROM calls WHERE org_id = $1", [org.orgId]);
+      expect(rows.map((r) => r.id)).toEqual([winnerId]);
+      expect(await credits(org.orgId)).toBe(99);
+    } finally {
+      await locker.query("ROLLBACK").catch(() => undefined);
+      locker.release();
+    }
+  });
 });
 
 describe("cancel", () => {
