@@ -76,14 +76,21 @@ test(`A (cap ${CAP}) has ${FLOOD}, then ${BACKLOG} calls waiting: B's call is di
     [a.orgId, a.agentId, FLOOD],
   );
   for (let i = 0; i < rows.length; i += 1_000)
-    await enqueueCalls(queues, rows.slice(i, i + 1_000).map((r) => ({ callId: r.id, orgId: a.orgId })));
+    await enqueueCalls(
+      queues,
+      rows.slice(i, i + 1_000).map((r) => ({ callId: r.id, orgId: a.orgId })),
+    );
   const inserted = Date.now();
 
   // The dialer takes A's two slots and parks every other call of A (each job ends).
-  await eventually(async () => {
-    const c = await counts();
-    return c.live === CAP && c.parked === FLOOD - CAP;
-  }, 120_000, 200);
+  await eventually(
+    async () => {
+      const c = await counts();
+      return c.live === CAP && c.parked === FLOOD - CAP;
+    },
+    120_000,
+    200,
+  );
   const parked = Date.now();
 
   const dialledWithin = async () => {

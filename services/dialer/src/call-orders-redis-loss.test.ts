@@ -57,14 +57,20 @@ test("a call that comes due while Redis is away (and Redis comes back empty) is 
     cost: 1,
     order: {
       status: "scheduled",
-      dueAt,
-      notBefore: dueAt,
+      dueAt: dueAt.toISOString(),
+      notBefore: dueAt.toISOString(),
       notAfter: null,
       windowStart: null,
       windowEnd: null,
       timeZones: [],
       retryPolicy: null,
-      decision: { at: new Date(now).toISOString(), attempt: 1, decision: "defer", reason: "not_before", until: dueAt.toISOString() },
+      decision: {
+        at: new Date(now).toISOString(),
+        attempt: 1,
+        decision: "defer",
+        reason: "not_before",
+        until: dueAt.toISOString(),
+      },
       policyVersion: 0,
       dedupeWindowMinutes: null,
     },
@@ -78,12 +84,18 @@ test("a call that comes due while Redis is away (and Redis comes back empty) is 
 
   // The call comes due: the round promotes it in Postgres (no Redis needed)...
   now = dueAt.getTime() + 1_000;
-  await eventually(async () => (await suite.db.prisma.call.findUniqueOrThrow({ where: { id: callId } })).status === "queued", 15_000);
+  await eventually(
+    async () => (await suite.db.prisma.call.findUniqueOrThrow({ where: { id: callId } })).status === "queued",
+    15_000,
+  );
   // ...but nothing can be dialled while its job cannot reach Redis.
   expect(await suite.db.prisma.simulatedProviderCall.count({ where: { callId } })).toBe(0);
 
   proxy.restore();
-  await eventually(async () => (await suite.db.prisma.call.findUniqueOrThrow({ where: { id: callId } })).status === "completed", 30_000);
+  await eventually(
+    async () => (await suite.db.prisma.call.findUniqueOrThrow({ where: { id: callId } })).status === "completed",
+    30_000,
+  );
   expect(await eventPath(suite.db.prisma, callId)).toEqual([
     "→scheduled",
     "scheduled→queued",

@@ -59,8 +59,9 @@ test("call.scheduled, call.expired and call.voicemail reach a real receiver: ver
   const org = await createTestOrg(suite.db, { credits: 10 });
   let secret = "";
   const receiver = await startReceiver(() => [secret]);
-  secret = (await createEndpoint({ sql: suite.db.pool, box, policy: { allowInsecure: true } }, { orgId: org.orgId, url: receiver.url }))
-    .secret;
+  secret = (
+    await createEndpoint({ sql: suite.db.pool, box, policy: { allowInsecure: true } }, { orgId: org.orgId, url: receiver.url })
+  ).secret;
   try {
     now = Date.parse("2026-11-30T16:00:00Z");
     const expiring = await create(org, {
@@ -90,9 +91,9 @@ test("call.scheduled, call.expired and call.voicemail reach a real receiver: ver
     const total = Object.values(expected).reduce((n, path) => n + path.length, 0);
     await eventually(() => new Set(receiver.received.map((r) => r.id)).size === total, 30_000);
     for (const [callId, path] of Object.entries(expected)) {
-      const got = [...new Map(receiver.received.filter((r) => r.json.data.call_id === callId).map((r) => [r.id, r])).values()].sort(
-        (x, y) => x.json.data.sequence - y.json.data.sequence,
-      );
+      const got = [
+        ...new Map(receiver.received.filter((r) => r.json.data.call_id === callId).map((r) => [r.id, r])).values(),
+      ].sort((x, y) => x.json.data.sequence - y.json.data.sequence);
       expect(got.map((r) => [r.json.type, r.json.data.previous_status])).toEqual(path);
       expect(got.map((r) => r.json.data.sequence)).toEqual(path.map((_, i) => i + 1));
       expect(got.map((r) => r.json.data.status)).toEqual(path.map(([type]) => type.slice(5)));
