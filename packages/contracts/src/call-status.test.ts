@@ -1,6 +1,7 @@
 import {
   CALL_STATUSES,
   canTransition,
+  canTransitionFrom,
   forwardPath,
   isLive,
   isTerminal,
@@ -14,7 +15,11 @@ import { TWILIO_CALL_STATUSES, twilioEventOf } from "./twilio-status";
 /** The state machine alone, without a database. */
 test("every status is exactly one of waiting (scheduled, queued), live or terminal", () => {
   for (const status of CALL_STATUSES) {
-    const kinds = [status === "queued" || status === "scheduled", LIVE_STATUSES.has(status), TERMINAL_STATUSES.has(status)].filter(Boolean);
+    const kinds = [
+      status === "queued" || status === "scheduled",
+      LIVE_STATUSES.has(status),
+      TERMINAL_STATUSES.has(status),
+    ].filter(Boolean);
     expect({ status, kinds: kinds.length }).toEqual({ status, kinds: 1 });
   }
   expect([...LIVE_STATUSES]).toEqual(["dialing", "ringing", "in_progress"]);
@@ -26,6 +31,13 @@ test("terminal states have no way out; canceled only from queued", () => {
   for (const from of TERMINAL_STATUSES) for (const to of CALL_STATUSES) expect(canTransition(from, to)).toBe(false);
   expect(CALL_STATUSES.filter((from) => canTransition(from, "canceled")).sort()).toEqual(["queued", "scheduled"]);
   expect(canTransition("dialing", "completed")).toBe(false);
+});
+
+test("a call waiting for its transient retry (dialing, retry_pending) may be canceled; a dialing call being placed may not", () => {
+  expect(canTransitionFrom({ status: "dialing", retryPending: true }, "canceled")).toBe(true);
+  expect(canTransitionFrom({ status: "dialing", retryPending: false }, "canceled")).toBe(false);
+  expect(canTransitionFrom({ status: "ringing", retryPending: true }, "canceled")).toBe(false);
+  expect(canTransitionFrom({ status: "dialing", retryPending: true }, "ringing")).toBe(true);
 });
 
 test("call orders: scheduled until due, deferred again at dial time, expired past not_after (refunded)", () => {

@@ -19,7 +19,9 @@
  *
  * One sub-state refines a status without leaving it: `retry_pending` (dialing, an attempt failed
  * transiently and the next one waits; the column retry_pending_at). Its moves are checked here too
- * (canTransitionSubState); every status transition clears it.
+ * (canTransitionSubState); every status transition clears it. A call in retry_pending is at no provider, so
+ * it may also end `canceled` (SPEC §9: an opt-out cancels retry-pending calls), a move its status alone does
+ * not allow (a dialing call being placed is never canceled): RETRY_PENDING_ONLY_MOVES, canTransitionFrom.
  *
  * Every status set lives here; SQL that needs a list of statuses builds it from these sets.
  */
@@ -87,6 +89,17 @@ const TRANSITIONS: Readonly<Record<CallStatus, readonly CallStatus[]>> = {
 
 export function canTransition(from: CallStatus, to: CallStatus): boolean {
   return TRANSITIONS[from].includes(to);
+}
+
+/**
+ * The statuses a call may move to only while in retry_pending (beyond its status's own moves). The
+ * transition statement allows such a move only from a row whose retry_pending_at is set.
+ */
+export const RETRY_PENDING_ONLY_MOVES: ReadonlySet<CallStatus> = new Set(["canceled"]);
+
+/** Whether a call at `call` (status and sub-state) may move to `to`. */
+export function canTransitionFrom(call: CallPosition, to: CallStatus): boolean {
+  return canTransition(call.status, to) || (isRetryPending(call) && RETRY_PENDING_ONLY_MOVES.has(to));
 }
 
 export function isQueued(status: CallStatus): boolean {

@@ -3,6 +3,8 @@ import {
   type CallStatus,
   canTransition,
   LIVE_STATUSES,
+  RETRY_PENDING_ONLY_MOVES,
+  RETRY_PENDING_STATUS,
   refundsCredits,
   STATUS_TIMESTAMP_COLUMN,
 } from "@inbound/contracts";
@@ -63,6 +65,11 @@ export type TransitionResult =
   | { moved: true; call: MovedCall }
   /** current is null when the call does not exist for this organisation, or was deleted. */
   | { moved: false; current: CallStatus | null };
+
+const RETRY_PENDING_ONLY_LIST = [...RETRY_PENDING_ONLY_MOVES]
+  .filter((to) => !canTransition(RETRY_PENDING_STATUS, to))
+  .map((s) => `'${s}'::call_status`)
+  .join(", ");
 
 const LIVE_LIST = [...LIVE_STATUSES].map((s) => `'${s}'::call_status`).join(", ");
 
@@ -142,6 +149,9 @@ export function transitionsWith(inputSelect: string): string {
     WHERE c.id = i.call_id AND (i.org_id IS NULL OR c.org_id = i.org_id)
       AND c.status = i.from_status AND c.deleted_at IS NULL
       AND (i.from_status <> 'queued'::call_status OR i.to_status <> 'dialing'::call_status OR i.ord IN (SELECT ord FROM granted))
+      -- A move only retry_pending allows (the state machine's RETRY_PENDING_ONLY_MOVES) needs it still set.
+      AND (i.from_status <> '${RETRY_PENDING_STATUS}'::call_status OR i.to_status NOT IN (${RETRY_PENDING_ONLY_LIST})
+        OR c.retry_pending_at IS NOT NULL)
       -- Redundant, for the planner: the calls by primary key, whatever it estimates (jsonb_to_recordset
       -- counts as 100 rows; on a small or freshly bloated table it would hash-join a scan of all calls).
       AND c.id = ANY (ARRAY(SELECT call_id FROM input))

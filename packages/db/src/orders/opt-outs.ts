@@ -1,3 +1,4 @@
+import { RETRY_PENDING_STATUS } from "@inbound/contracts";
 import { runSql, type SqlClient } from "../calls/run-sql";
 import { transitionsWith } from "../calls/transition-call";
 
@@ -9,9 +10,9 @@ export interface OptOutRecord {
 
 /**
  * Adds a number to the organisation's do-not-call list and cancels every pending call of the organisation to it
- * (scheduled or queued, a scheduled redial included) in ONE statement: the insert, and each cancel as the
- * conditional transition (event log, credit refund, status-webhook outbox) that every cancel is. A call a
- * dialer claims at the same moment either is canceled here or is already dialing (and its dial-time re-check
+ * (scheduled or queued, a scheduled redial included, or dialing with a transient retry pending: at no
+ * provider) in ONE statement: the insert, and each cancel as the conditional transition (event log, credit
+ * refund, status-webhook outbox) that every cancel is. A call a dialer claims at the same moment either is canceled here or is already dialing (and its dial-time re-check
  * finds the number listed). Adding a listed number again changes nothing and cancels what is pending anyway.
  * Null for an unknown organisation.
  */
@@ -28,7 +29,9 @@ export async function addOptOut(
         NULL::text AS transcript, NULL::jsonb AS recording, NULL::int AS duration_seconds, NULL::timestamptz AS due_at,
         NULL::jsonb AS decision, NULL::text AS attempt_outcome, false AS gated
       FROM calls c
-      WHERE c.org_id = $1 AND c.contact_number = $2 AND c.status IN ('scheduled', 'queued') AND c.deleted_at IS NULL
+      WHERE c.org_id = $1 AND c.contact_number = $2 AND c.deleted_at IS NULL
+        AND (c.status IN ('scheduled', 'queued')
+          OR (c.status = '${RETRY_PENDING_STATUS}'::call_status AND c.retry_pending_at IS NOT NULL))
         AND EXISTS (SELECT 1 FROM organizations o WHERE o.id = $1)`)}, inserted AS (
       INSERT INTO opt_outs (org_id, number, source) SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM organizations WHERE id = $1)
       ON CONFLICT (org_id, number) DO NOTHING

@@ -21,8 +21,9 @@ export function presentOptOut(optOut: OptOutRecord): Record<string, unknown> {
 }
 
 /**
- * Adds a number to the organisation's do-not-call list and cancels every scheduled or queued call to it (a
- * scheduled redial included) in ONE statement; the answer says how many were canceled and which. Adding a
+ * Adds a number to the organisation's do-not-call list and cancels every scheduled, queued or retry-pending
+ * call to it (dialing, waiting for the retry of a transient provider error; a scheduled redial is scheduled)
+ * in ONE statement; the answer says how many were canceled and which. Adding a
  * listed number again is not an error (`added: false`). `field` names the number as the interface spells it.
  */
 export async function addOptOutUseCase(
