@@ -262,7 +262,7 @@ export function buildOpenApiDocument(options: { serverUrl?: string } = {}): Reco
             "400": { $ref: "#/components/responses/BadRequest" },
             "404": callNotFound,
             "409": error(
-              "call_not_cancelable (the call is no longer queued; error.status says its status) or idempotency_key_in_flight.",
+              "call_not_cancelable (the call is past scheduled, queued or waiting for a retry; error.status says its status) or idempotency_key_in_flight.",
               rateLimited,
             ),
             "413": error("body_too_large."),

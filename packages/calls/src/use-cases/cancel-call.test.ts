@@ -1,4 +1,4 @@
-import { showOrganization } from "@inbound/db";
+import { scheduleRetry, showOrganization } from "@inbound/db";
 import type { Queues } from "@inbound/queue";
 import { callSuite, refusal, testCall, testOrg, useCaseDeps } from "../test-support/call-fixtures";
 import { cancelCall } from "./cancel-call";
@@ -37,12 +37,37 @@ test("409 call_not_cancelable names the status in the caller's field, and refund
     expect(await refusal(cancelCall(deps, { orgId: org.orgId, callId, by: "webhook", field: "data.call_id" }))).toEqual({
       http: 409,
       code: "call_not_cancelable",
-      message: `The call is ${status}; only a scheduled or queued call can be canceled.`,
+      message: `The call is ${status}; only a scheduled or queued call, or one waiting for a retry, can be canceled.`,
       field: "data.call_id",
       status,
     });
     expect(await credits(org.orgId)).toBe(before);
   }
+});
+
+test("a dialing call waiting for a transient retry is canceled (refunded, its job removed); one being placed is not", async () => {
+  const org = await testOrg(env.suite.db, 10);
+  const { deps } = useCaseDeps(env.suite.db, env.queues);
+  const waiting = await testCall(env.suite.db, env.queues, org, "dialing");
+  const placing = await testCall(env.suite.db, env.queues, org, "dialing");
+  const attempts = (await env.suite.db.prisma.call.findUniqueOrThrow({ where: { id: waiting } })).attempts;
+  expect(await scheduleRetry(env.suite.db.pool, { callId: waiting, attempts, delayMs: 60_000, detail: "provider_unavailable" })).toBe(true);
+  const before = await credits(org.orgId);
+
+  const done = await cancelCall(deps, { orgId: org.orgId, callId: waiting, by: "REST API", field: "call_id" });
+  expect(done.status).toBe("canceled");
+  expect(await credits(org.orgId)).toBe(before + 1);
+  const row = await env.suite.db.prisma.call.findUniqueOrThrow({ where: { id: waiting } });
+  expect(row).toMatchObject({ status: "canceled", endReason: "canceled", retryPendingAt: null });
+  expect(await env.queues.calls.getJob(waiting)).toBeUndefined();
+
+  expect(await refusal(cancelCall(deps, { orgId: org.orgId, callId: placing, by: "REST API", field: "call_id" }))).toMatchObject({
+    http: 409,
+    code: "call_not_cancelable",
+    status: "dialing",
+  });
+  expect((await env.suite.db.prisma.call.findUniqueOrThrow({ where: { id: placing } })).status).toBe("dialing");
+  expect(await credits(org.orgId)).toBe(before + 1);
 });
 
 test("404 call_not_found for an unknown call and for another organisation's call, which stays queued", async () => {

@@ -2,6 +2,7 @@ import {
   CALL_STATUSES,
   type CallStatus,
   canTransition,
+  canTransitionFrom,
   LIVE_STATUSES,
   RETRY_PENDING_ONLY_MOVES,
   RETRY_PENDING_STATUS,
@@ -42,6 +43,12 @@ export interface TransitionRequest {
    * judge (@inbound/orders' decideDial) and claim again ungated.
    */
   gated?: boolean;
+  /**
+   * A move only the retry_pending sub-state allows (RETRY_PENDING_ONLY_MOVES, e.g. dialing → canceled while
+   * the call waits for its next attempt): checked by canTransitionFrom here, and by the statement against
+   * retry_pending_at at update time (a retry claimed meanwhile is not moved).
+   */
+  retryPending?: boolean;
 }
 
 export interface EngagementRecord {
@@ -203,8 +210,9 @@ export function transitionsWith(inputSelect: string): string {
 }
 
 /** Throws on a move the state machine does not allow (a programming error). */
-export function assertTransition(request: Pick<TransitionRequest, "from" | "to">): void {
-  if (!canTransition(request.from, request.to)) throw new Error(`illegal call transition ${request.from} → ${request.to}`);
+export function assertTransition(request: Pick<TransitionRequest, "from" | "to" | "retryPending">): void {
+  const position = { status: request.from, retryPending: request.retryPending ?? false };
+  if (!canTransitionFrom(position, request.to)) throw new Error(`illegal call transition ${request.from} → ${request.to}`);
 }
 
 /** Validates requests against the state machine; the `$1` of TRANSITIONS_WITH (one JSON text). */

@@ -122,7 +122,7 @@ describe("call cancel and call delete (@inbound/calls, the webhook's, REST's and
       runAdmin(suite.env, ["call", "cancel", "--org", orgId, "--call", queued, "--json"]),
       runAdmin(suite.env, ["call", "delete", "--org", finished.orgId, "--call", finished.callId, "--json"]),
     ]);
-    expect(expectFailure(again, 1)).toBe("The call is canceled; only a scheduled or queued call can be canceled. (call_not_cancelable)");
+    expect(expectFailure(again, 1)).toBe("The call is canceled; only a scheduled or queued call, or one waiting for a retry, can be canceled. (call_not_cancelable)");
     expect(expectJson(deleted)).toEqual({ call_id: finished.callId, deleted: true, message: "Call has been deleted." });
     expect(await prisma.call.findUnique({ where: { id: finished.callId } })).toMatchObject({
       contactNumber: null,

@@ -334,7 +334,7 @@ describe("cancel and delete", () => {
     expectError(again, 409, "call_not_cancelable", "call_id");
     expect(again.body.error).toMatchObject({
       status: "canceled",
-      message: "The call is canceled; only a scheduled or queued call can be canceled.",
+      message: "The call is canceled; only a scheduled or queued call, or one waiting for a retry, can be canceled.",
     });
 
     const other = await createCall();

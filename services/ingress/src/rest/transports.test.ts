@@ -309,7 +309,7 @@ const CASES: Case[] = [
       status: 409,
       error: {
         code: "call_not_cancelable",
-        message: "The call is dialing; only a scheduled or queued call can be canceled.",
+        message: "The call is dialing; only a scheduled or queued call, or one waiting for a retry, can be canceled.",
         field: "call_id",
         status: "dialing",
       },

@@ -55,7 +55,7 @@ test("409 call_not_cancelable with the current status, and no refund, once the c
       success: false,
       error: {
         code: "call_not_cancelable",
-        message: `The call is ${status}; only a scheduled or queued call can be canceled.`,
+        message: `The call is ${status}; only a scheduled or queued call, or one waiting for a retry, can be canceled.`,
         field: "data.call_id",
         status,
       },
