@@ -8,4 +8,5 @@ export {
   type ReadinessReply,
   readinessReply,
 } from "./readiness";
+export { type PeriodicLoop, startPeriodic } from "./periodic";
 export { within, withTimeout } from "./timeouts";

@@ -1,6 +1,6 @@
 import type { Config } from "@inbound/config";
 import { claimDueMessages, createBatcher, recordAttempts, webhookBacklog } from "@inbound/db";
-import type { Logger } from "@inbound/logging";
+import { type Logger, startPeriodic } from "@inbound/logging";
 import { SecretBox } from "@inbound/security";
 import type { Redis } from "ioredis";
 import type { Pool } from "pg";
@@ -9,7 +9,7 @@ import { createDispatcher } from "./create-dispatcher";
 import { type DeliveryContext, deliverMessage } from "./deliver-message";
 import { createWebhookMetrics, type WebhookMetrics } from "./metrics";
 import { createPoster } from "./post-event";
-import { startLoop, sweepOnce } from "./sweeper";
+import { sweepOnce } from "./sweeper";
 
 export interface WebhookWorkerDeps {
   config: Config;
@@ -99,7 +99,7 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
     isRunning: () => dispatcher.running,
     async start() {
       dispatcher.start();
-      sweeper = startLoop("webhook-sweeper", SWEEP_INTERVAL_MS, () => sweepOnce(sql, config.WEBHOOK_RETENTION_DAYS), logger);
+      sweeper = startPeriodic("webhook-sweeper", SWEEP_INTERVAL_MS, () => sweepOnce(sql, config.WEBHOOK_RETENTION_DAYS), logger);
       void sweepOnce(sql, config.WEBHOOK_RETENTION_DAYS).catch(() => undefined);
     },
     async stop() {

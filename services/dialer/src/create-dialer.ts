@@ -117,7 +117,7 @@ export function createDialerFromDeps(deps: DialerDeps): Dialer {
       // With Redis away this waits (workers retry forever; /readyz answers 503 meanwhile); a stop ends it.
       await Promise.all([callWorker.waitUntilReady(), purgeWorker.waitUntilReady()]);
       if (stopping) throw new Error("dialer stopped while starting");
-      reconcileLoop = startReconcilerLoop(reconciler, config.RECONCILE_INTERVAL_MS);
+      reconcileLoop = startReconcilerLoop(reconciler, config.RECONCILE_INTERVAL_MS, logger);
       // Call orders (SPEC §9): scheduled calls that came due, and calls that waited for a slot, get their jobs.
       dueLoop = startDueCallsLoop(context, { sql: database.pool, queues, intervalMs: config.ORDERS_TICK_MS });
       await webhooks?.start();

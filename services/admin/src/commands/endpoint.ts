@@ -1,4 +1,3 @@
-import { ApiError } from "@inbound/contracts";
 import {
   createEndpoint,
   deliveryLog,
@@ -12,6 +11,7 @@ import {
   updateEndpoint,
 } from "@inbound/webhooks";
 import { optionalInteger, required, UsageError } from "../args";
+import { runUseCase } from "../run-use-case";
 import type { Command, CommandContext, OptionValues } from "../command";
 
 /** `pnpm admin endpoint …`: status-webhook endpoints (SPEC §6), through the same use cases as the REST API. */
@@ -21,18 +21,6 @@ const useCases = (context: CommandContext): EndpointUseCaseContext => ({
   policy: { allowInsecure: context.config.WEBHOOK_ALLOW_INSECURE },
 });
 
-/** Use-case failures (ApiError) become one admin: line; a 400 is a usage error (exit 2). */
-async function run<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ApiError) {
-      if (error.status === 400) throw new UsageError(error.message);
-      throw new Error(error.message);
-    }
-    throw error;
-  }
-}
 
 const list = (value: string | undefined) => (value === undefined ? undefined : value.split(",").map((s) => s.trim()).filter(Boolean));
 
@@ -57,7 +45,7 @@ const create: Command = {
   prepare(values) {
     const input = { orgId: required(values, "org"), url: required(values, "url"), eventTypes: list(values.events), description: values.description };
     return async (context) => {
-      const endpoint = await run(() => createEndpoint(useCases(context), input));
+      const endpoint = await runUseCase(() => createEndpoint(useCases(context), input));
       return {
         json: endpoint,
         text: [
@@ -76,7 +64,7 @@ const listCommand: Command = {
   prepare(values) {
     const orgId = required(values, "org");
     return async (context) => {
-      const endpoints = await run(() => getEndpoints(useCases(context), { orgId }));
+      const endpoints = await runUseCase(() => getEndpoints(useCases(context), { orgId }));
       return {
         json: { org_id: orgId, endpoints },
         text:
@@ -109,7 +97,7 @@ const update: Command = {
       enabled: values.enabled === undefined ? undefined : values.enabled === "true",
     };
     return async (context) => {
-      const endpoint = await run(() => updateEndpoint(useCases(context), input));
+      const endpoint = await runUseCase(() => updateEndpoint(useCases(context), input));
       return { json: endpoint, text: `Endpoint ${endpoint.id} updated (${endpoint.enabled ? "enabled" : "disabled"}).` };
     };
   },
@@ -122,7 +110,7 @@ const disable: Command = {
   prepare(values) {
     const endpointId = required(values, "endpoint");
     return async (context) => {
-      const endpoint = await run(() => disableEndpoint(useCases(context), { endpointId }));
+      const endpoint = await runUseCase(() => disableEndpoint(useCases(context), { endpointId }));
       return { json: endpoint, text: `Endpoint ${endpoint.id} disabled.` };
     };
   },
@@ -136,7 +124,7 @@ const rotate: Command = {
     const endpointId = required(values, "endpoint");
     const graceMinutes = optionalInteger(values, "grace-minutes", 0) ?? 0;
     return async (context) => {
-      const rotated = await run(() => rotateSecret(useCases(context), { endpointId, graceMinutes }));
+      const rotated = await runUseCase(() => rotateSecret(useCases(context), { endpointId, graceMinutes }));
       return {
         json: rotated,
         text: [
@@ -155,7 +143,7 @@ const test: Command = {
   prepare(values) {
     const endpointId = required(values, "endpoint");
     return async (context) => {
-      const sent = await run(() => sendTestEvent(useCases(context), { endpointId }));
+      const sent = await runUseCase(() => sendTestEvent(useCases(context), { endpointId }));
       return { json: sent, text: `Test event ${sent.event_id} queued for ${endpointId} (see: endpoint attempts --endpoint ${endpointId}).` };
     };
   },
@@ -177,7 +165,7 @@ const attempts: Command = {
     if (status !== undefined && !["pending", "delivered", "failed"].includes(status)) throw new UsageError("--status must be pending, delivered or failed");
     const limit = optionalInteger(values, "limit", 1);
     return async (context) => {
-      const log = await run(() => deliveryLog(useCases(context), { endpointId, since, status, limit }));
+      const log = await runUseCase(() => deliveryLog(useCases(context), { endpointId, since, status, limit }));
       return {
         json: log,
         text:
@@ -196,7 +184,7 @@ const resendCommand: Command = {
   prepare(values) {
     const messageId = required(values, "message");
     return async (context) => {
-      const resent = await run(() => resend(useCases(context), { messageId }));
+      const resent = await runUseCase(() => resend(useCases(context), { messageId }));
       return { json: resent, text: `Message ${messageId} will be sent again now.` };
     };
   },
@@ -210,7 +198,7 @@ const recover: Command = {
     const endpointId = required(values, "endpoint");
     const since = time(values, "since");
     return async (context) => {
-      const recovered = await run(() => recoverFailed(useCases(context), { endpointId, since }));
+      const recovered = await runUseCase(() => recoverFailed(useCases(context), { endpointId, since }));
       return { json: recovered, text: `${recovered.recovered} failed message(s) of ${endpointId} will be sent again.` };
     };
   },

@@ -1,4 +1,3 @@
-import { ApiError } from "@inbound/contracts";
 import {
   addOptOutUseCase,
   listOptOutsUseCase,
@@ -11,6 +10,7 @@ import {
   systemClock,
 } from "@inbound/orders";
 import { optionalInteger, required, UsageError } from "../args";
+import { runUseCase } from "../run-use-case";
 import type { Command, CommandContext, OptionValues } from "../command";
 
 /**
@@ -19,18 +19,6 @@ import type { Command, CommandContext, OptionValues } from "../command";
  */
 const deps = (context: CommandContext): OrdersDeps => ({ sql: context.prisma, clock: systemClock });
 
-/** Use-case failures (ApiError) become one admin: line; a 400 is a usage error (exit 2). */
-async function run<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ApiError) {
-      if (error.status === 400) throw new UsageError(error.message);
-      throw new Error(error.message);
-    }
-    throw error;
-  }
-}
 
 function onOff(values: OptionValues, name: string): boolean | undefined {
   const value = values[name];
@@ -58,7 +46,7 @@ const policyShow: Command = {
   prepare(values) {
     const orgId = required(values, "org");
     return async (context) => {
-      const policy = await run(() => showOrgPolicy(deps(context), orgId));
+      const policy = await runUseCase(() => showOrgPolicy(deps(context), orgId));
       return { json: policy, text: policyText(policy) };
     };
   },
@@ -106,7 +94,7 @@ const policySet: Command = {
     }
     if (Object.keys(input).length === 0) throw new UsageError("give at least one setting to change");
     return async (context) => {
-      const policy = await run(() => setOrgPolicy(deps(context), orgId, input));
+      const policy = await runUseCase(() => setOrgPolicy(deps(context), orgId, input));
       return { json: policy, text: policyText(policy) };
     };
   },
@@ -123,7 +111,7 @@ const optOutAdd: Command = {
     const orgId = required(values, "org");
     const number = required(values, "number");
     return async (context) => {
-      const result = await run(() => addOptOutUseCase(deps(context), { orgId, number, source: "cli" }));
+      const result = await runUseCase(() => addOptOutUseCase(deps(context), { orgId, number, source: "cli" }));
       return {
         json: result,
         text: `${result.added ? "Added" : "Already listed:"} ${result.number}; ${result.canceled_calls} pending call(s) canceled.`,
@@ -143,7 +131,7 @@ const optOutRemove: Command = {
     const orgId = required(values, "org");
     const number = required(values, "number");
     return async (context) => {
-      const result = await run(() => removeOptOutUseCase(deps(context), { orgId, number }));
+      const result = await runUseCase(() => removeOptOutUseCase(deps(context), { orgId, number }));
       return { json: result, text: `Removed ${result.number} from the do-not-call list.` };
     };
   },
@@ -163,7 +151,7 @@ const optOutList: Command = {
     if (limit !== undefined && limit > OPT_OUT_LIST_LIMIT_MAX)
       throw new UsageError(`--limit must be at most ${OPT_OUT_LIST_LIMIT_MAX}`);
     return async (context) => {
-      const page = await run(() => listOptOutsUseCase(deps(context), { orgId, limit, startingAfter: values.after ?? null }));
+      const page = await runUseCase(() => listOptOutsUseCase(deps(context), { orgId, limit, startingAfter: values.after ?? null }));
       return {
         json: { org_id: orgId, ...page },
         text: [

@@ -1,4 +1,5 @@
 import { isRetryPending } from "@inbound/contracts";
+import { type Logger, type PeriodicLoop, startPeriodic } from "@inbound/logging";
 import type { Queues } from "@inbound/queue";
 import type { Redis } from "ioredis";
 import type { DialerContext } from "../context";
@@ -152,26 +153,7 @@ export function createReconcilerOver(ctx: DialerContext, jobs: DialerJobs, optio
 
 export type Reconciler = ReturnType<typeof createReconciler>;
 
-/** Runs the reconciler every intervalMs (with jitter, so N dialers spread out) until stopped. */
-export function startReconcilerLoop(reconciler: Reconciler, intervalMs: number) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(
-      () => {
-        running = reconciler.runOnce().finally(schedule);
-      },
-      intervalMs * (0.75 + Math.random() * 0.5),
-    );
-  };
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running.catch(() => undefined);
-    },
-  };
+/** Runs the reconciler every intervalMs (jittered, so N dialers spread out) until stopped; runOnce logs its own failures. */
+export function startReconcilerLoop(reconciler: Reconciler, intervalMs: number, logger: Logger): PeriodicLoop {
+  return startPeriodic("reconcile", intervalMs, () => reconciler.runOnce(), logger);
 }

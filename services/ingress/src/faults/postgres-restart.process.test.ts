@@ -12,6 +12,10 @@ import { create, createFaultEnv, creditsOf, dialsOf, type FaultEnv } from "./fau
 let env: FaultEnv;
 let proxy: TcpProxy;
 
+// Setup, the load and then up to 60 s (the `eventually` below) for every call to end: more than jest's
+// default 60 s when the suite shares two cores with the rest of the run (it timed out there once).
+jest.setTimeout(150_000);
+
 beforeAll(async () => {
   env = await createFaultEnv();
   proxy = await startTcpProxy(env.suite.env.DATABASE_URL as string);
