@@ -7,6 +7,7 @@
  */
 import { createHmac } from "node:crypto";
 import autocannon from "autocannon";
+import { writeLoadReport } from "./autocannon-report";
 
 interface CallbackLoadSpec {
   url: string;
@@ -54,23 +55,6 @@ const instance = autocannon(
       },
     ],
   },
-  (error, result) => {
-    if (error) {
-      console.error(error);
-      process.exit(1);
-    }
-    process.stdout.write(
-      `${JSON.stringify({
-        requestsPerSecond: result.requests.average,
-        latencyP50: result.latency.p50,
-        latencyP99: result.latency.p99,
-        total: result.requests.total,
-        non2xx: result.non2xx,
-        errors: result.errors,
-        timeouts: result.timeouts,
-        statusCodes: result.statusCodeStats,
-      })}\n`,
-    );
-  },
+  writeLoadReport,
 );
 autocannon.track(instance, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });

@@ -34,7 +34,22 @@ export async function listOrgCalls(
     take: Math.min(Math.max(input.limit ?? 50, 1), 200),
     include: { agent: { select: { name: true } } },
   });
-  return rows.map((c) => ({
+  return rows.map(listItemOf);
+}
+
+/** The list's columns of a call row read with its agent's name. */
+function listItemOf(c: {
+  id: string;
+  status: string;
+  agentId: string;
+  agent: { name: string };
+  contactNumber: string | null;
+  queuedAt: Date;
+  dueAt: Date | null;
+  endedAt: Date | null;
+  endReason: string | null;
+}): CallListItem {
+  return {
     id: c.id,
     status: c.status as CallStatus,
     agentId: c.agentId,
@@ -44,7 +59,7 @@ export async function listOrgCalls(
     dueAt: c.dueAt,
     endedAt: c.endedAt,
     endReason: c.endReason,
-  }));
+  };
 }
 
 export interface CallTimeline extends CallListItem {
@@ -70,15 +85,7 @@ export async function showOrgCall(prisma: PrismaClient, input: { orgId: string; 
   });
   if (!c) return null;
   return {
-    id: c.id,
-    status: c.status as CallStatus,
-    agentId: c.agentId,
-    agentName: c.agent.name,
-    contactNumber: c.contactNumber,
-    queuedAt: c.queuedAt,
-    dueAt: c.dueAt,
-    endedAt: c.endedAt,
-    endReason: c.endReason,
+    ...listItemOf(c),
     attempts: c.attempts,
     answeredAt: c.answeredAt,
     durationSeconds: c.engagement?.durationSeconds ?? null,
