@@ -6,11 +6,18 @@ export interface PeriodicLoop {
 }
 
 /**
- * Runs `work` every intervalMs, jittered ±25 % so that N replicas spread out, never two passes at once (the
- * next is scheduled when one settles). A failing pass is logged once per change of message (Postgres or
- * Redis away: the next pass retries) and never stops the loop.
+ * Runs `work` every intervalMs, jittered ±25 % so that N replicas spread out (unless `jitter: false`), never
+ * two passes at once (the next is scheduled when one settles). A failing pass is logged once per change of
+ * message (Postgres or Redis away: the next pass retries) and never stops the loop.
  */
-export function startPeriodic(name: string, intervalMs: number, work: () => Promise<unknown>, logger: Logger): PeriodicLoop {
+export function startPeriodic(
+  name: string,
+  intervalMs: number,
+  work: () => Promise<unknown>,
+  logger: Logger,
+  options: { jitter?: boolean } = {},
+): PeriodicLoop {
+  const spread = options.jitter === false ? () => 1 : () => 0.75 + Math.random() * 0.5;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
@@ -30,7 +37,7 @@ export function startPeriodic(name: string, intervalMs: number, work: () => Prom
     if (stopped) return;
     timer = setTimeout(() => {
       running = pass().finally(schedule);
-    }, intervalMs * (0.75 + Math.random() * 0.5));
+    }, intervalMs * spread());
   };
   schedule();
   return {

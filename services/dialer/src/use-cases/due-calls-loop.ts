@@ -1,5 +1,5 @@
 import type { SqlClient } from "@inbound/db";
-import { errorCode } from "@inbound/logging";
+import { errorCode, type PeriodicLoop, startPeriodic } from "@inbound/logging";
 import { runDueCalls } from "@inbound/orders";
 import { enqueueCall, type Queues } from "@inbound/queue";
 import type { DialerContext } from "../context";
@@ -14,10 +14,7 @@ import type { DialerContext } from "../context";
 export function startDueCallsLoop(
   ctx: DialerContext,
   options: { sql: SqlClient; queues: Queues; intervalMs: number },
-): { stop(): Promise<void> } {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
+): PeriodicLoop {
   const round = async () => {
     try {
       const report = await runDueCalls({
@@ -41,18 +38,5 @@ export function startDueCallsLoop(
       ctx.logger.warn({ err: errorCode(error) }, "call orders: round failed; retrying at the next tick");
     }
   };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = round().finally(schedule);
-    }, options.intervalMs);
-  };
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running.catch(() => undefined);
-    },
-  };
+  return startPeriodic("call-orders", options.intervalMs, round, ctx.logger, { jitter: false });
 }
