@@ -47,6 +47,6 @@ export {
   removeOptOutUseCase,
 } from "./use-cases/opt-outs";
 export { type PolicyInput, setOrgPolicy, showOrgPolicy } from "./use-cases/org-policy";
-export { presentOrder, type StoredOrder } from "./present-order";
+export { type PresentedOrder, presentOrder, type StoredOrder, type WindowDecisionRecord } from "./present-order";
 export { type AttemptEndPlan, type DialJudgement, judgeDial, planAttemptEnd } from "./judge-dial";
 export { type DueCallsReport, runDueCalls } from "./use-cases/due-calls";

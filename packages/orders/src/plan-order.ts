@@ -5,6 +5,7 @@ import { type DialDecision, decideDial } from "./decide-dial";
 import type { OrderPolicy } from "./order-policy";
 import { checkRedialPolicy, type RedialPolicy } from "./redial-policy";
 import { effectiveZones } from "./time-zones";
+import type { WindowDecisionRecord } from "./present-order";
 
 /** The SPEC §9 fields of a create (webhook `data`, REST body), as validated by the JSON Schema. */
 export interface OrderFields {
@@ -16,7 +17,7 @@ export interface OrderFields {
 }
 
 /** A window decision as stored in the call's window_decisions and shown in the call object. */
-export function decisionRecord(decision: DialDecision, at: Date, attempt: number): Record<string, unknown> {
+export function decisionRecord(decision: DialDecision, at: Date, attempt: number): WindowDecisionRecord {
   return {
     at: at.toISOString(),
     attempt,

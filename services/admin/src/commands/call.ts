@@ -12,12 +12,7 @@ const show: Command = {
     const callId = required(values, "call");
     return async ({ prisma }) => {
       const { order, ...shown } = await showCall(prisma, callId);
-      const orderView = presentOrder(order) as {
-        schedule: { not_before: string | null; not_after: string | null; due_at: string | null; calling_hours: { start: string; end: string } | null; time_zones: string[] };
-        retry: unknown;
-        dial_attempts: { attempt: number; outcome: string | null; started_at: string; ended_at: string | null }[];
-        window_decisions: { at: string; decision: string; reason: string | null; until: string | null }[];
-      };
+      const orderView = presentOrder(order);
       const call = { ...shown, ...orderView };
       const time = (at: Date | null) => (at ? at.toISOString() : "-");
       const lines = [

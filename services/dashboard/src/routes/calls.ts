@@ -33,12 +33,7 @@ function decisionText(d: Record<string, unknown>): Html {
  * present): schedule, redial policy, each dial attempt and each calling-window decision.
  */
 function orderPanel(call: CallTimeline): { schedule: Html; history: Html } {
-  const order = presentOrder(call.order) as {
-    schedule: { not_before: string | null; not_after: string | null; due_at: string | null; calling_hours: { start: string; end: string } | null; time_zones: string[] };
-    retry: { on?: string[]; max_attempts?: number; backoff_minutes?: number[] } | null;
-    dial_attempts: { attempt: number; outcome: string | null; started_at: string; ended_at: string | null }[];
-    window_decisions: Record<string, unknown>[];
-  };
+  const order = presentOrder(call.order);
   const { schedule, retry } = order;
   const hours = schedule.calling_hours ? `${schedule.calling_hours.start}–${schedule.calling_hours.end} local time` : "any hour";
   const redial =
