@@ -102,7 +102,7 @@ const policySet: Command = {
 
 const optOutAdd: Command = {
   path: ["optout", "add"],
-  summary: "Put a number on an organisation's do-not-call list; cancels its scheduled and queued calls at once.",
+  summary: "Put a number on an organisation's do-not-call list; cancels its scheduled and queued calls, and those waiting for a retry, at once.",
   options: {
     org: { value: "ID", description: "organisation id (org_…)", required: true },
     number: { value: "E164", description: "the number, with its country code", required: true },

@@ -13,8 +13,8 @@ const calls = (n: number) => `${n} pending call${n === 1 ? "" : "s"}`;
 
 /**
  * Settings → Do-not-call (SPEC §9): the organisation's opt-out list through @inbound/orders' use cases (the
- * CLI's and REST's own). Adding a number cancels its scheduled and queued calls in the same statement and says
- * how many. Numbers are PII: they are shown only on this page of the signed-in organisation (no-store), travel
+ * CLI's and REST's own). Adding a number cancels its scheduled, queued and retry-pending calls in the same
+ * statement and says how many. Numbers are PII: they are shown only on this page of the signed-in organisation (no-store), travel
  * only in form bodies (never in a URL, so never in an access log or the browser's history), and are left out
  * of flash messages (kept in the Redis session) and of logs.
  */
@@ -33,7 +33,7 @@ export function optOutRoutes(deps: DashboardDeps): Router {
     if (shown.flash) ctx.flash = shown.flash;
     const invalid = shown.error ? new Html(' aria-invalid="true" aria-describedby="number-error"') : "";
     const body = html`<h1>Do-not-call list</h1>
-      <p class="hint">Numbers your organisation must never call. A new call to a listed number is refused (422 recipient_opted_out); adding a number cancels its scheduled and queued calls at once. The same list as <code>/v1/opt-outs</code> and <code>pnpm admin optout</code>.</p>
+      <p class="hint">Numbers your organisation must never call. A new call to a listed number is refused (422 recipient_opted_out); adding a number cancels its scheduled and queued calls, and those waiting for a retry, at once. The same list as <code>/v1/opt-outs</code> and <code>pnpm admin optout</code>.</p>
       <section class="card" aria-labelledby="add-h">
         <h2 id="add-h">Add a number</h2>
         <form method="post" action="${DO_NOT_CALL}">${csrfField(ctx.csrfToken)}
