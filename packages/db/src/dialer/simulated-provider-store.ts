@@ -62,40 +62,62 @@ export async function insertSimulatedDials(client: SqlClient, dials: readonly Si
 
 /**
  * The simulated provider's clock, ONE statement: every due dial (up to `limit`, rows another process is
- * advancing skipped) takes its next scripted step (outcome, answered_at, the next step's due time) and the
- * step's event is recorded in provider_events, exactly as a real provider's callback is recorded by the
- * callback route. A dial that was hung up or purged has no due step (its clock stopped). Returns the number
- * of events emitted, and whether a dial it stepped has its next step due already (a zero delay: the clock
- * should look again at once rather than after its idle interval).
+ * advancing skipped) takes every scripted step that is due by now, not just the next one: a real provider's
+ * callbacks for a call that rang and was answered at once also come together. Each dial's row is written
+ * once (outcome, answered_at, the next step's due time) and each step's event is recorded in
+ * provider_events, in script order, exactly as a real provider's callback is recorded by the callback route.
+ * A step is due at its predecessor's due time plus its delay, so a late round changes no step's timing (a
+ * completed call's duration is its scripted talk time). A dial that was hung up or purged has no due step
+ * (its clock stopped). Returns the number of events emitted, and whether the round was full (more dials may
+ * be due: look again at once rather than after the idle interval).
  */
 export async function stepSimulatedDials(client: SqlClient, limit: number): Promise<{ emitted: number; dueAgain: boolean }> {
   const rows = await runSql<{ n: number; due_again: boolean }>(
     client,
     "sim_step_dials",
     `WITH due AS (
-      SELECT provider_call_id FROM simulated_provider_calls
+      SELECT provider_call_id, call_id, attempt, step, script, next_event_at, answered_at FROM simulated_provider_calls
       WHERE next_event_at <= now() AND purged_at IS NULL AND outcome IN ('dialing', 'ringing', 'in_progress')
       ORDER BY next_event_at LIMIT $1::int FOR UPDATE SKIP LOCKED
+    ), timeline AS (
+      -- Each step still to come with its due time: the next one's (next_event_at), plus the delays after it.
+      SELECT d.provider_call_id, d.call_id, d.attempt, k.idx, d.script->k.idx->>0 AS kind, d.answered_at,
+        d.next_event_at + make_interval(secs => (sum(CASE WHEN k.idx > d.step THEN (d.script->k.idx->>1)::float8 ELSE 0 END)
+          OVER (PARTITION BY d.provider_call_id ORDER BY k.idx)) / 1000) AS at
+      FROM due d CROSS JOIN LATERAL generate_series(d.step, jsonb_array_length(d.script) - 1) AS k(idx)
+    ), fired AS (
+      SELECT t.*, COALESCE(t.answered_at,
+          min(t.at) FILTER (WHERE t.kind = 'answered') OVER (PARTITION BY t.provider_call_id)) AS answered
+      FROM timeline t WHERE t.at <= now()
+    ), progress AS (
+      SELECT t.provider_call_id,
+        max(t.idx) FILTER (WHERE t.at <= now()) AS last_idx,
+        min(t.at) FILTER (WHERE t.at > now()) AS next_at,
+        min(t.at) FILTER (WHERE t.at <= now() AND t.kind = 'answered') AS answered_at
+      FROM timeline t GROUP BY t.provider_call_id
     ), stepped AS (
       UPDATE simulated_provider_calls s SET
-        step = s.step + 1,
-        outcome = CASE s.script->s.step->>0 WHEN 'answered' THEN 'in_progress' ELSE s.script->s.step->>0 END,
-        answered_at = CASE WHEN s.script->s.step->>0 = 'answered' THEN now() ELSE s.answered_at END,
-        ended_at = CASE WHEN jsonb_array_length(s.script) > s.step + 1 THEN NULL ELSE now() END,
-        next_event_at = CASE WHEN jsonb_array_length(s.script) > s.step + 1
-          THEN now() + make_interval(secs => (s.script->(s.step + 1)->>1)::float8 / 1000) END
-      FROM due WHERE s.provider_call_id = due.provider_call_id
-      RETURNING s.provider_call_id, s.call_id, s.attempt, s.script->(s.step - 1)->>0 AS kind, s.answered_at, s.next_event_at
+        step = p.last_idx + 1,
+        outcome = CASE s.script->p.last_idx->>0 WHEN 'answered' THEN 'in_progress' ELSE s.script->p.last_idx->>0 END,
+        answered_at = COALESCE(s.answered_at, p.answered_at),
+        ended_at = CASE WHEN p.next_at IS NULL THEN now() END,
+        next_event_at = p.next_at
+      FROM progress p
+      WHERE s.provider_call_id = p.provider_call_id
+        -- Redundant, for the planner: the due dials by primary key, never a scan of every dial.
+        AND s.provider_call_id = ANY (ARRAY(SELECT provider_call_id FROM due))
+      RETURNING s.provider_call_id
     ), emitted AS (
+      -- The due rows are locked by this statement, so every one of them is stepped: their events are emitted.
       INSERT INTO provider_events (provider, provider_call_id, call_id, attempt, kind, end_reason, duration_seconds)
-      SELECT 'simulated', provider_call_id, call_id, attempt, kind,
-        CASE WHEN kind IN ('busy', 'no_answer', 'voicemail') THEN kind END,
-        CASE WHEN kind = 'completed' THEN GREATEST(1, round(EXTRACT(EPOCH FROM (now() - answered_at))))::int END
-      FROM stepped ORDER BY provider_call_id
+      SELECT 'simulated', f.provider_call_id, f.call_id, f.attempt, f.kind,
+        CASE WHEN f.kind IN ('busy', 'no_answer', 'voicemail') THEN f.kind END,
+        CASE WHEN f.kind = 'completed' THEN GREATEST(1, round(EXTRACT(EPOCH FROM (f.at - f.answered))))::int END
+      FROM fired f ORDER BY f.provider_call_id, f.idx
       RETURNING id
     )
     SELECT (SELECT count(*)::int FROM emitted) AS n,
-      COALESCE((SELECT bool_or(next_event_at <= now()) FROM stepped), false) AS due_again`,
+      (SELECT count(*) FROM stepped) >= $1::int AS due_again`,
     [limit],
   );
   return { emitted: rows[0]?.n ?? 0, dueAgain: rows[0]?.due_again ?? false };
@@ -179,8 +201,10 @@ export async function findSimulatedDials(
     `SELECT i.ord, s.provider_call_id, s.outcome, s.transcript, s.recording_url, s.placed_at, s.purged_at IS NOT NULL AS purged,
       EXTRACT(EPOCH FROM (COALESCE(s.ended_at, now()) - s.answered_at))::float8 AS talked_seconds
     FROM jsonb_to_recordset($1::jsonb) AS i(ord int, call_id text, attempt int)
-    JOIN simulated_provider_calls s ON s.call_id = i.call_id AND s.attempt = i.attempt`,
-    [JSON.stringify(refs.map((r, ord) => ({ ord, call_id: r.callId, attempt: r.attempt })))],
+    JOIN simulated_provider_calls s ON s.call_id = i.call_id AND s.attempt = i.attempt
+    -- Redundant, for the planner: by the (call, attempt) index, never a scan of every dial.
+    WHERE s.call_id = ANY ($2::text[])`,
+    [JSON.stringify(refs.map((r, ord) => ({ ord, call_id: r.callId, attempt: r.attempt }))), refs.map((r) => r.callId)],
   );
   const byOrd = new Map(rows.map((r) => [r.ord, r]));
   return refs.map((_, ord) => {

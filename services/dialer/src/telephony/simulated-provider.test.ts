@@ -70,6 +70,33 @@ test("a connecting number: placeCall returns at once; its clock records ringing,
   expect(kept?.recording).toMatchObject({ format: "audio/wav", provider: "simulated", provider_call_id: providerCallId });
 });
 
+test("one round of the clock emits every step that is due, in script order, each once; later steps keep their timing", async () => {
+  // Zero call time: the whole script is due at once, and one round emits all of it (one write of the dial).
+  const instant = new SimulatedProvider(suite.db.pool, { ringMs: 0, talkMs: 0, noAnswerMs: 0 });
+  const t = target(NUMBERS.connects);
+  await instant.placeCall(t, never);
+  await until(async () => (await instant.tick()) > 0, 5_000, 5);
+  expect(await eventsOf(t.callId)).toEqual(["ringing", "answered", "completed"]);
+  expect(await rows(t.callId)).toEqual([expect.objectContaining({ outcome: "completed", step: 3, nextEventAt: null })]);
+  expect(await instant.tick()).toBe(0);
+  expect(await eventsOf(t.callId)).toEqual(["ringing", "answered", "completed"]);
+
+  // Ringing and answered at once, then 2 s of talk: the first round emits two events; completed is due
+  // 2 s after the answer, and its duration is the scripted talk time.
+  const talking = new SimulatedProvider(suite.db.pool, { ringMs: 0, talkMs: 2000, noAnswerMs: 0 });
+  const u = target(NUMBERS.connects);
+  await talking.placeCall(u, never);
+  await until(async () => (await talking.tick()) > 0, 5_000, 5);
+  expect(await eventsOf(u.callId)).toEqual(["ringing", "answered"]);
+  const [row] = await rows(u.callId);
+  expect(row).toMatchObject({ outcome: "in_progress", step: 2 });
+  expect(row?.nextEventAt?.getTime()).toBe((row?.answeredAt?.getTime() ?? 0) + 2000);
+  await runClock(u.callId, talking);
+  expect(await eventsOf(u.callId)).toEqual(["ringing", "answered", "completed"]);
+  const completed = await suite.db.prisma.providerEvent.findFirstOrThrow({ where: { callId: u.callId, kind: "completed" } });
+  expect(completed.durationSeconds).toBe(2);
+});
+
 test.each([
   [NUMBERS.noAnswer, ["ringing", "no_answer"]],
   [NUMBERS.busy, ["ringing", "busy"]],

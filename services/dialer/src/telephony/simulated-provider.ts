@@ -85,7 +85,7 @@ export function simulatedScript(behaviour: SimulatedBehaviour, timings: Simulate
 }
 
 const PROVIDER = "simulated";
-/** Most due events one clock statement emits. */
+/** Most due dials one clock statement steps (each emits every one of its events that is due). */
 const TICK_BATCH = 500;
 
 /**
@@ -173,12 +173,10 @@ export class SimulatedProvider implements TelephonyProvider {
     const idleMs = this.timings.tickMs ?? 100;
     const running = (async () => {
       while (!stopped) {
-        // Again at once after a full batch, or when a dial it stepped is due again already (a zero delay in
-        // its script: ringing then answered at once); else after idleMs.
+        // Again at once after a full round (more dials may be due); else after idleMs.
         let again = false;
         try {
-          const { emitted, dueAgain } = await this.step();
-          again = emitted >= TICK_BATCH || dueAgain;
+          again = (await this.step()).dueAgain;
         } catch (error) {
           this.onClockError(error);
         }
