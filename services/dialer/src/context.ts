@@ -45,20 +45,27 @@ export async function moveCall(ctx: DialerContext, request: TransitionRequest): 
   return result;
 }
 
-/** The log line and metric of a transition that happened (also for ones folded into another statement). */
+/**
+ * The log lines and metric of a transition that happened (also for ones folded into another statement): one
+ * line per step, so a move through `via` logs what its steps taken one by one would have.
+ */
 export function recordTransition(ctx: DialerContext, request: TransitionRequest, call: MovedCall): void {
-  ctx.callLog.info(
-    {
-      callId: request.callId,
-      from: request.from,
-      to: request.to,
-      requestId: call.requestId ?? undefined,
-      attempts: call.attempts,
-      endReason: request.endReason,
-      refunded: call.refunded || undefined,
-    },
-    "call transition",
-  );
+  const path = [request.from, ...(request.via ?? []).map((step) => step.status), request.to];
+  for (let n = 1; n < path.length; n++) {
+    const last = n === path.length - 1;
+    ctx.callLog.info(
+      {
+        callId: request.callId,
+        from: path[n - 1],
+        to: path[n],
+        requestId: call.requestId ?? undefined,
+        attempts: call.attempts,
+        endReason: last ? request.endReason : undefined,
+        refunded: (last && call.refunded) || undefined,
+      },
+      "call transition",
+    );
+  }
   if (isTerminal(request.to)) ctx.metrics.callsEnded.inc({ status: request.to });
 }
 

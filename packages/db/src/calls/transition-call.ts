@@ -49,6 +49,13 @@ export interface TransitionRequest {
    * retry_pending_at at update time (a retry claimed meanwhile is not moved).
    */
   retryPending?: boolean;
+  /**
+   * Live statuses the call passes through between `from` and `to`, in order, each with its own note: one
+   * conditional update walks the whole path (from → via… → to), with one event, stamp and status webhook
+   * per step, as the separate moves would have, in ONE statement. How a call's provider events that arrive
+   * together (ringing, answered, completed) are applied. Every step must be a legal move.
+   */
+  via?: readonly { status: CallStatus; detail?: string }[];
 }
 
 export interface EngagementRecord {
@@ -83,14 +90,17 @@ const LIVE_LIST = [...LIVE_STATUSES].map((s) => `'${s}'::call_status`).join(", "
 /** Each stage's timestamp column, set when one of its statuses is entered (from the state machine's table). */
 const STAMPS = [...new Set(Object.values(STATUS_TIMESTAMP_COLUMN))].map((column) => {
   const statuses = CALL_STATUSES.filter((s) => STATUS_TIMESTAMP_COLUMN[s] === column);
-  return `"${column}" = CASE WHEN i.to_status IN (${statuses.map((s) => `'${s}'`).join(", ")}) THEN now() ELSE c."${column}" END`;
+  const list = statuses.map((s) => `'${s}'`).join(", ");
+  return `"${column}" = CASE WHEN i.to_status IN (${list}) OR i.via && ARRAY[${list}]::call_status[] THEN now() ELSE c."${column}" END`;
 });
 
 /**
  * Any number of transitions as ONE statement's WITH list, over `$1`: a JSON array of transitionInputs().
  * `input` (one row per request, `ord` its index), `moved` (the conditional updates from the expected
  * status only: status, the stage's timestamp, attempts, end reason, provider id, owner; RETURNING ord, id,
- * org_id, attempts, credits_reserved, request_id), `refund`, `event` and `engagement`. Data-modifying
+ * org_id, attempts, credits_reserved, request_id and the request's own columns), `moved_map` (the MovedRow
+ * of each moved request by ord: `(SELECT map FROM moved_map) -> (i.ord::text)`), `refund`, `event` and
+ * `engagement`. Data-modifying
  * WITH items always run to completion, read or not. A statement built on it (transitionCall below, the
  * dialer's claim) keeps these semantics and adds its own SELECT.
  *
@@ -100,12 +110,14 @@ const STAMPS = [...new Set(Object.values(STATUS_TIMESTAMP_COLUMN))].map((column)
 export const TRANSITIONS_WITH = transitionsWith(`SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
       ord int, call_id text, org_id text, from_status call_status, to_status call_status, end_reason text,
       provider_call_id text, owner_dialer_id text, inc int, refund boolean, detail text, engagement boolean, transcript text,
-      recording jsonb, duration_seconds int, due_at timestamptz, decision jsonb, attempt_outcome text, gated boolean)`);
+      recording jsonb, duration_seconds int, due_at timestamptz, decision jsonb, attempt_outcome text, gated boolean,
+      via call_status[], via_detail text[])`);
 
 /**
  * TRANSITIONS_WITH over another `input`: a SELECT giving the same columns (ord, call_id, org_id, from_status,
  * to_status, end_reason, provider_call_id, owner_dialer_id, inc, refund, detail, engagement, transcript,
- * recording, duration_seconds, due_at, decision, attempt_outcome, gated), e.g. every pending call to a number (an opt-out's cancel, one statement).
+ * recording, duration_seconds, due_at, decision, attempt_outcome, gated, via, via_detail), e.g. every pending call to a
+ * number (an opt-out's cancel, one statement).
  */
 export function transitionsWith(inputSelect: string): string {
   return `WITH input AS (
@@ -114,9 +126,13 @@ export function transitionsWith(inputSelect: string): string {
     -- Claims (queued → dialing) take a slot of the organisation's max_concurrent_calls (SPEC §9). Locks are
     -- taken as every other move takes them, the call's row first and then its organisation's (a cancel racing
     -- a claim cannot deadlock with it), each kind in id order.
-    SELECT i.ord, c.id, c.org_id, c.queued_at
-    FROM input i JOIN calls c ON c.id = i.call_id AND c.status = 'queued'::call_status AND c.deleted_at IS NULL
+    -- The calls by primary key only: "(status = queued) IS TRUE" is a test no index matches. With a plain
+    -- status = queued, the planner (its statistics lagging a burst of creates: "1 queued call") walked every
+    -- queued call through the status index at each claim (8,246 of them, 11 ms, measured).
+    SELECT i.ord, c.id, c.org_id, c.queued_at, c.status
+    FROM input i JOIN calls c ON c.id = i.call_id AND c.deleted_at IS NULL
     WHERE i.from_status = 'queued'::call_status AND i.to_status = 'dialing'::call_status
+      AND (c.status = 'queued'::call_status) IS TRUE
       AND (i.gated IS NOT TRUE OR (c.not_before IS NULL AND c.not_after IS NULL AND c.window_start IS NULL
         AND NOT EXISTS (SELECT 1 FROM opt_outs oo WHERE oo.org_id = c.org_id AND oo.number = c.contact_number)))
     ORDER BY c.id
@@ -124,7 +140,7 @@ export function transitionsWith(inputSelect: string): string {
   ), claims AS (
     -- Of an organisation's calls claimed here, only as many as it has room for go ahead, oldest queued first
     -- (FOR UPDATE below reads the latest live_calls).
-    SELECT k.ord, k.org_id, row_number() OVER (PARTITION BY k.org_id ORDER BY k.queued_at, k.id) AS rank FROM claim_rows k
+    SELECT k.ord, k.id, k.org_id, k.status, row_number() OVER (PARTITION BY k.org_id ORDER BY k.queued_at, k.id) AS rank FROM claim_rows k
   ), claim_orgs AS (
     SELECT o.id, o.max_concurrent_calls - o.live_calls AS room FROM organizations o
     WHERE o.id IN (SELECT org_id FROM claims)
@@ -135,9 +151,10 @@ export function transitionsWith(inputSelect: string): string {
   ), parked AS (
     -- A claim over the cap parks its call: it stays queued, without a job, until a slot frees (unparkCalls).
     UPDATE calls c SET parked_at = now()
-    FROM claims k JOIN input i ON i.ord = k.ord
-    WHERE c.id = i.call_id AND k.ord NOT IN (SELECT ord FROM granted)
-      AND c.status = 'queued'::call_status AND c.parked_at IS NULL AND c.deleted_at IS NULL
+    FROM claims k
+    WHERE c.id = k.id AND k.ord NOT IN (SELECT ord FROM granted)
+      -- k.status is queued (claim_rows): compared as a join clause, for the planner (see claim_rows).
+      AND c.status = k.status AND c.parked_at IS NULL AND c.deleted_at IS NULL
     RETURNING c.id
   ), moved AS (
     UPDATE calls c SET
@@ -157,62 +174,97 @@ export function transitionsWith(inputSelect: string): string {
       AND c.status = i.from_status AND c.deleted_at IS NULL
       AND (i.from_status <> 'queued'::call_status OR i.to_status <> 'dialing'::call_status OR i.ord IN (SELECT ord FROM granted))
       -- A move only retry_pending allows (the state machine's RETRY_PENDING_ONLY_MOVES) needs it still set.
-      AND (i.from_status <> '${RETRY_PENDING_STATUS}'::call_status OR i.to_status NOT IN (${RETRY_PENDING_ONLY_LIST})
-        OR c.retry_pending_at IS NOT NULL)
+      AND (i.from_status <> '${RETRY_PENDING_STATUS}'::call_status
+        OR COALESCE(i.via[1], i.to_status) NOT IN (${RETRY_PENDING_ONLY_LIST}) OR c.retry_pending_at IS NOT NULL)
       -- Redundant, for the planner: the calls by primary key, whatever it estimates (jsonb_to_recordset
       -- counts as 100 rows; on a small or freshly bloated table it would hash-join a scan of all calls).
       AND c.id = ANY (ARRAY(SELECT call_id FROM input))
-    RETURNING i.ord, c.id, c.org_id, c.attempts, c.credits_reserved, c.request_id
+    -- Each moved row carries its request's columns, so what follows reads \`moved\` alone: a join of two CTEs
+    -- (estimated at one row each) was planned as a nested loop, quadratic in the batch (5 ms of 25 at 100).
+    RETURNING i.ord, c.id, c.org_id, c.agent_id, c.attempts, c.credits_reserved, c.request_id, c.end_reason,
+      i.from_status, i.to_status, i.inc, i.refund, i.detail, i.engagement, i.transcript, i.recording,
+      i.duration_seconds, i.attempt_outcome, i.via, i.via_detail
+  ), hops AS (
+    -- Each step of each move (one, or more with \`via\`): from → via[1] → … → to, numbered from 1.
+    SELECT m.ord, m.id, m.org_id, m.agent_id, m.attempts, m.end_reason, m.duration_seconds, h.n,
+      h.n = COALESCE(cardinality(m.via), 0) + 1 AS last,
+      (ARRAY[m.from_status] || COALESCE(m.via, '{}'))[h.n] AS hop_from,
+      (COALESCE(m.via, '{}') || ARRAY[m.to_status])[h.n] AS hop_to,
+      CASE WHEN h.n <= COALESCE(cardinality(m.via), 0) THEN m.via_detail[h.n] ELSE m.detail END AS hop_detail
+    FROM moved m CROSS JOIN LATERAL generate_series(1, COALESCE(cardinality(m.via), 0) + 1) AS h(n)
+  ), moved_map AS (
+    -- What a statement's final SELECT answers per request, keyed by ord (one lookup per row, not a scan).
+    SELECT jsonb_object_agg(m.ord::text, jsonb_build_object('ord', m.ord, 'id', m.id, 'org_id', m.org_id,
+      'attempts', m.attempts, 'credits_reserved', m.credits_reserved, 'request_id', m.request_id)) AS map
+    FROM moved m
   ), attempt_started AS (
     -- Each dial attempt is a row of its own (SPEC §9): opened by the move that counts it...
     INSERT INTO call_attempts (call_id, attempt)
-    SELECT m.id, m.attempts FROM moved m JOIN input i ON i.ord = m.ord WHERE i.inc > 0
+    SELECT m.id, m.attempts FROM moved m WHERE m.inc > 0
     ON CONFLICT (call_id, attempt) DO NOTHING
     RETURNING call_id
   ), attempt_ended AS (
     -- ...and closed, with its outcome, by the move that leaves the live statuses.
-    UPDATE call_attempts ca SET outcome = COALESCE(i.attempt_outcome, i.to_status::text), ended_at = now()
-    FROM moved m JOIN input i ON i.ord = m.ord
+    UPDATE call_attempts ca SET outcome = COALESCE(m.attempt_outcome, m.to_status::text), ended_at = now()
+    FROM moved m
     WHERE ca.call_id = m.id AND ca.attempt = m.attempts AND ca.ended_at IS NULL
-      AND i.from_status IN (${LIVE_LIST}) AND i.to_status NOT IN (${LIVE_LIST})
+      AND m.from_status IN (${LIVE_LIST}) AND m.to_status NOT IN (${LIVE_LIST})
     RETURNING ca.call_id
+  ), org_change AS (
+    -- What this statement changes on each organisation: its refunds, and its live calls (entering a live
+    -- status takes a slot, leaving them gives it back). Moves between live statuses (ringing, answered)
+    -- change nothing there and leave the organisation's row alone: it is the one row every claim and every
+    -- end of that organisation's calls must lock.
+    SELECT m.org_id, COALESCE(sum(m.credits_reserved) FILTER (WHERE m.refund), 0) AS amount,
+      (count(*) FILTER (WHERE m.to_status IN (${LIVE_LIST}) AND m.from_status NOT IN (${LIVE_LIST}))
+        - count(*) FILTER (WHERE m.from_status IN (${LIVE_LIST}) AND m.to_status NOT IN (${LIVE_LIST})))::int AS live
+    FROM moved m
+    GROUP BY m.org_id
   ), org_locks AS (
     -- The organisations this statement updates, locked in id order before any is updated (no deadlock
     -- between two statements ending calls of the same organisations in another order).
-    SELECT o.id FROM organizations o WHERE o.id IN (SELECT org_id FROM moved) ORDER BY o.id FOR UPDATE OF o
+    SELECT o.id FROM organizations o
+    WHERE o.id IN (SELECT org_id FROM org_change WHERE amount <> 0 OR live <> 0)
+    ORDER BY o.id FOR UPDATE OF o
   ), refund AS (
-    -- ONE update of each organisation row: its refunds, and its live calls (entering a live status takes a
-    -- slot, leaving them gives it back). Two updates of one row in one statement would lose one of them.
+    -- ONE update of each organisation row. Two updates of one row in one statement would lose one of them.
     UPDATE organizations o SET credits = o.credits + r.amount, live_calls = GREATEST(0, o.live_calls + r.live)
-    FROM (
-      SELECT m.org_id, COALESCE(sum(m.credits_reserved) FILTER (WHERE i.refund), 0) AS amount,
-        (count(*) FILTER (WHERE i.to_status IN (${LIVE_LIST}) AND i.from_status NOT IN (${LIVE_LIST}))
-          - count(*) FILTER (WHERE i.from_status IN (${LIVE_LIST}) AND i.to_status NOT IN (${LIVE_LIST})))::int AS live
-      FROM moved m JOIN input i ON i.ord = m.ord
-      GROUP BY m.org_id
-    ) r
+    FROM org_change r
     WHERE o.id = r.org_id AND (r.amount <> 0 OR r.live <> 0) AND EXISTS (SELECT 1 FROM org_locks)
     RETURNING o.id
   ), event AS (
     INSERT INTO call_events (call_id, from_status, to_status, detail)
-    SELECT m.id, i.from_status, i.to_status, i.detail FROM moved m JOIN input i ON i.ord = m.ord ORDER BY i.ord
+    SELECT h.id, h.hop_from, h.hop_to, h.hop_detail FROM hops h ORDER BY h.ord, h.n
     RETURNING id
   ), engagement AS (
     INSERT INTO engagements (call_id, transcript, recording, duration_seconds)
-    SELECT m.id, i.transcript, i.recording, i.duration_seconds FROM moved m JOIN input i ON i.ord = m.ord
-    WHERE i.engagement
+    SELECT m.id, m.transcript, m.recording, m.duration_seconds FROM moved m
+    WHERE m.engagement
     ON CONFLICT (call_id) DO NOTHING
     RETURNING call_id
-  ), ${outboxCtes(`SELECT m.id AS call_id, m.org_id, c.agent_id, i.to_status::text AS status,
-      i.from_status::text AS previous_status, m.attempts AS attempt, COALESCE(i.end_reason, c.end_reason) AS end_reason,
-      i.duration_seconds, ${EVENTS_SO_FAR("m.id")} + 1 AS sequence
-    FROM moved m JOIN input i ON i.ord = m.ord JOIN calls c ON c.id = m.id`)}`;
+  ), ${outboxCtes(`SELECT h.id AS call_id, h.org_id, h.agent_id, h.hop_to::text AS status,
+      h.hop_from::text AS previous_status, h.attempts AS attempt,
+      CASE WHEN h.last THEN h.end_reason END AS end_reason, CASE WHEN h.last THEN h.duration_seconds END AS duration_seconds,
+      ${EVENTS_SO_FAR("h.id")} + h.n AS sequence
+    FROM hops h`)}`;
 }
 
-/** Throws on a move the state machine does not allow (a programming error). */
-export function assertTransition(request: Pick<TransitionRequest, "from" | "to" | "retryPending">): void {
-  const position = { status: request.from, retryPending: request.retryPending ?? false };
-  if (!canTransitionFrom(position, request.to)) throw new Error(`illegal call transition ${request.from} → ${request.to}`);
+/** Throws on a move the state machine does not allow (a programming error): each step of it, with `via`. */
+export function assertTransition(request: Pick<TransitionRequest, "from" | "to" | "retryPending" | "via">): void {
+  const path = [...(request.via ?? []).map((v) => v.status), request.to];
+  let position = { status: request.from, retryPending: request.retryPending ?? false };
+  for (const to of path) {
+    if (!canTransitionFrom(position, to)) throw new Error(`illegal call transition ${position.status} → ${to}`);
+    position = { status: to, retryPending: false };
+  }
+  for (const { status } of request.via ?? []) {
+    if (!LIVE_STATUSES.has(status)) throw new Error(`a move passes through live statuses only, not ${status}`);
+  }
+}
+
+/** The status a move's last step leaves (`from`, or the last of `via`): what its refund depends on. */
+function lastStepFrom(request: Pick<TransitionRequest, "from" | "via">): CallStatus {
+  return request.via?.at(-1)?.status ?? request.from;
 }
 
 /** Validates requests against the state machine; the `$1` of TRANSITIONS_WITH (one JSON text). */
@@ -231,7 +283,7 @@ export function transitionInputs(requests: readonly TransitionRequest[]): string
         provider_call_id: request.providerCallId ?? null,
         owner_dialer_id: request.ownerDialerId ?? null,
         inc: request.incrementAttempts ? 1 : 0,
-        refund: refundsCredits(from, to),
+        refund: refundsCredits(lastStepFrom(request), to),
         detail: request.detail ?? null,
         engagement: engagement !== undefined,
         transcript: engagement?.transcript ?? null,
@@ -241,6 +293,8 @@ export function transitionInputs(requests: readonly TransitionRequest[]): string
         decision: request.decision ?? null,
         attempt_outcome: request.attemptOutcome ?? null,
         gated: request.gated ?? false,
+        via: request.via?.length ? request.via.map((v) => v.status) : null,
+        via_detail: request.via?.length ? request.via.map((v) => v.detail ?? null) : null,
       };
     }),
   );
@@ -263,7 +317,7 @@ export function movedCall(row: MovedRow, request: TransitionRequest): MovedCall 
     status: request.to,
     attempts: row.attempts,
     creditsReserved: row.credits_reserved,
-    refunded: refundsCredits(request.from, request.to),
+    refunded: refundsCredits(lastStepFrom(request), request.to),
     requestId: row.request_id,
   };
 }
@@ -282,7 +336,7 @@ export async function transitionCalls(client: SqlClient, requests: readonly Tran
     "transition_calls",
     `${TRANSITIONS_WITH}
     SELECT i.ord,
-      (SELECT row_to_json(m) FROM moved m WHERE m.ord = i.ord) AS moved,
+      (SELECT map FROM moved_map) -> (i.ord::text) AS moved,
       (SELECT c.status::text FROM calls c
         WHERE c.id = i.call_id AND (i.org_id IS NULL OR c.org_id = i.org_id) AND c.deleted_at IS NULL) AS current
     FROM input i`,

@@ -181,7 +181,7 @@ export async function claimQueuedCalls(client: SqlClient, jobs: readonly ClaimRe
       GREATEST(0, CEIL(EXTRACT(EPOCH FROM (c.retry_pending_at - now())) * 1000))::int AS retry_due_in_ms,
       EXTRACT(EPOCH FROM (now() - c.answered_at))::float8 AS seconds_since_answered,
       EXTRACT(EPOCH FROM (now() - c.dialing_at))::float8 AS seconds_since_dialing,
-      (SELECT row_to_json(m) FROM moved m WHERE m.ord = i.ord) AS moved,
+      (SELECT map FROM moved_map) -> (i.ord::text) AS moved,
       (c.status = 'queued'::call_status AND i.ord NOT IN (SELECT ord FROM granted)
         AND i.ord IN (SELECT ord FROM claims)) AS waiting_for_slot,
       (c.status = 'queued'::call_status AND i.gated AND i.ord NOT IN (SELECT ord FROM claims)) AS needs_check
@@ -286,8 +286,13 @@ export async function recordPlacements(
     FROM jsonb_to_recordset($1::jsonb) AS i(call_id text, attempt int, provider_call_id text)
     WHERE c.id = i.call_id AND c.attempts = i.attempt AND c.deleted_at IS NULL
       AND c.status IN (${LIVE})
+      -- Redundant, for the planner: the calls by primary key (it also planned a scan of every live call).
+      AND c.id = ANY ($2::text[])
     RETURNING c.id`,
-    [JSON.stringify(placements.map((p) => ({ call_id: p.callId, attempt: p.attempt, provider_call_id: p.providerCallId })))],
+    [
+      JSON.stringify(placements.map((p) => ({ call_id: p.callId, attempt: p.attempt, provider_call_id: p.providerCallId }))),
+      placements.map((p) => p.callId),
+    ],
   );
   const done = new Set(rows.map((r) => r.id));
   return placements.map((p) => done.has(p.callId));

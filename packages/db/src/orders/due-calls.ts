@@ -21,7 +21,8 @@ export async function promoteDueCalls(
         'scheduled'::call_status AS from_status, 'queued'::call_status AS to_status, NULL::text AS end_reason,
         NULL::text AS provider_call_id, NULL::text AS owner_dialer_id, 0 AS inc, false AS refund, 'due' AS detail,
         false AS engagement, NULL::text AS transcript, NULL::jsonb AS recording, NULL::int AS duration_seconds,
-        NULL::timestamptz AS due_at, NULL::jsonb AS decision, NULL::text AS attempt_outcome, false AS gated
+        NULL::timestamptz AS due_at, NULL::jsonb AS decision, NULL::text AS attempt_outcome, false AS gated,
+        NULL::call_status[] AS via, NULL::text[] AS via_detail
       FROM (
         SELECT c.id, c.org_id, c.due_at FROM calls c
         WHERE c.due_at IS NOT NULL AND c.due_at <= $1::timestamptz AND c.status = 'scheduled'::call_status

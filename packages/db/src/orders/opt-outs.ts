@@ -27,7 +27,8 @@ export async function addOptOut(
         c.status AS from_status, 'canceled'::call_status AS to_status, NULL::text AS end_reason, NULL::text AS provider_call_id,
         NULL::text AS owner_dialer_id, 0 AS inc, true AS refund, 'opted_out' AS detail, false AS engagement,
         NULL::text AS transcript, NULL::jsonb AS recording, NULL::int AS duration_seconds, NULL::timestamptz AS due_at,
-        NULL::jsonb AS decision, NULL::text AS attempt_outcome, false AS gated
+        NULL::jsonb AS decision, NULL::text AS attempt_outcome, false AS gated,
+        NULL::call_status[] AS via, NULL::text[] AS via_detail
       FROM calls c
       WHERE c.org_id = $1 AND c.contact_number = $2 AND c.deleted_at IS NULL
         AND (c.status IN ('scheduled', 'queued')

@@ -98,6 +98,82 @@ test("a whole lifecycle writes one message per event per endpoint, in sequence, 
   });
 });
 
+test("a move through `via` leaves exactly what its steps taken one by one leave: events, stamps, messages, attempt, slots, credits", async () => {
+  const { orgId, agentId } = await org([{}]);
+  const org_ = () => suite.db.prisma.organization.findUniqueOrThrow({ where: { id: orgId } });
+  const observe = async (callId: string) => {
+    const call = await suite.db.prisma.call.findUniqueOrThrow({ where: { id: callId }, include: { dialAttempts: true } });
+    const events = await suite.db.prisma.callEvent.findMany({ where: { callId }, orderBy: { id: "asc" } });
+    return {
+      status: call.status,
+      endReason: call.endReason,
+      stamped: [call.dialingAt, call.ringingAt, call.answeredAt, call.endedAt].map((at) => at !== null),
+      attempts: call.dialAttempts.map((a) => [a.attempt, a.outcome, a.endedAt !== null]),
+      events: events.map((e) => [e.fromStatus, e.toStatus, e.detail]),
+      messages: (await messages("call_id", callId)).map((r) => ({ ...r.payload.data, call_id: "", type: r.event_type })),
+    };
+  };
+  const ends = [
+    // Answered and completed: no refund.
+    { to: "completed", via: ["ringing", "in_progress"], endReason: undefined, engagement: { transcript: "hi", recording: null, durationSeconds: 9 } },
+    // Rang out: refunded (its last step leaves ringing).
+    { to: "no_answer", via: ["ringing"], endReason: "no_answer", engagement: undefined },
+  ] as const;
+  for (const end of ends) {
+    const stepwise = await create(orgId, agentId);
+    const walked = await create(orgId, agentId);
+    for (const callId of [stepwise, walked]) {
+      expect((await transitionCall(suite.db.pool, { callId, from: "queued", to: "dialing", incrementAttempts: true })).moved).toBe(true);
+    }
+    const before = await org_();
+    const path = ["dialing", ...end.via, end.to] as const;
+    for (let n = 1; n < path.length; n++) {
+      const last = n === path.length - 1;
+      const moved = await transitionCall(suite.db.pool, {
+        callId: stepwise,
+        from: path[n - 1]!,
+        to: path[n]!,
+        detail: `step ${n}`,
+        ...(last ? { endReason: end.endReason, engagement: end.engagement } : {}),
+      });
+      expect(moved.moved).toBe(true);
+    }
+    const afterStepwise = await org_();
+    const result = await transitionCall(suite.db.pool, {
+      callId: walked,
+      from: "dialing",
+      to: end.to,
+      via: end.via.map((status, i) => ({ status, detail: `step ${i + 1}` })),
+      detail: `step ${path.length - 1}`,
+      endReason: end.endReason,
+      engagement: end.engagement,
+    });
+    expect(result).toMatchObject({ moved: true, call: { status: end.to, refunded: end.to !== "completed" } });
+    const afterWalked = await org_();
+    expect(await observe(walked)).toEqual(await observe(stepwise));
+    // Each gave its slot back once, and refunded (or not) alike.
+    expect(afterStepwise.liveCalls - before.liveCalls).toBe(-1);
+    expect(afterWalked.liveCalls - afterStepwise.liveCalls).toBe(-1);
+    expect(afterWalked.credits - afterStepwise.credits).toBe(afterStepwise.credits - before.credits);
+  }
+  const walkedMessages = (await observe((await suite.db.prisma.call.findFirstOrThrow({ where: { orgId, status: "completed" }, orderBy: { createdAt: "desc" } })).id)).messages;
+  expect(walkedMessages.map((m) => [m.type, m.sequence])).toEqual([
+    ["call.queued", 1],
+    ["call.dialing", 2],
+    ["call.ringing", 3],
+    ["call.in_progress", 4],
+    ["call.completed", 5],
+  ]);
+
+  // Every step must be a legal move, and only live statuses are passed through.
+  await expect(
+    transitionCall(suite.db.pool, { callId: newId("call"), from: "dialing", to: "completed", via: [{ status: "ringing" }] }),
+  ).rejects.toThrow(/illegal call transition ringing → completed/);
+  await expect(
+    transitionCall(suite.db.pool, { callId: newId("call"), from: "queued", to: "dialing", via: [{ status: "scheduled" }] }),
+  ).rejects.toThrow(/illegal|live statuses only/);
+});
+
 test("cancel writes call.canceled; a move that does not happen writes nothing", async () => {
   const { orgId, agentId } = await org([{}]);
   const callId = await create(orgId, agentId);

@@ -21,64 +21,98 @@ export type ApplyOutcome =
   | "ignored:contended";
 
 /**
- * Applies one provider event to its call through the state machine's conditional transitions: the event
- * names the status the call is in now (statusOfProviderEvent) and the call walks the forward path to it,
- * one conditional move at a time (a `completed` seen before its `answered` still passes by in_progress).
- * Invariants: an event of another attempt than the call's current one, a duplicate, or one that comes
- * after a later one (the call is past it, or ended) changes nothing; a move that loses a race re-reads
- * the call and walks again. A connected call's engagement (transcript and recording the provider kept) is
- * fetched from the provider and written in the same statement as its end. Throws when the provider or
- * Postgres fails (the event stays unapplied and is tried again).
+ * Applies provider events of ONE call, in the order they were recorded, through the state machine's
+ * conditional transitions: each event names the status the call is in now (statusOfProviderEvent) and the
+ * call walks the forward path to it (a `completed` seen before its `answered` still passes by in_progress).
+ * The steps of all the events are taken in ONE conditional move (TransitionRequest.via): a call whose
+ * ringing, answered and completed arrive together costs one statement, with one event, stamp and status
+ * webhook per step, as three moves would leave. Invariants: an event of another attempt than the call's
+ * current one, a duplicate, or one that comes after a later one (the call is past it, or ended) changes
+ * nothing; a move that loses a race re-reads the call and walks again. A connected call's engagement
+ * (transcript and recording the provider kept) is fetched from the provider and written in the same
+ * statement as its end. Throws when the provider or Postgres fails (the events stay unapplied and are tried
+ * again, as a whole: applying one twice is harmless).
  */
-export async function applyProviderEvent(ctx: DialerContext, event: ProviderEvent): Promise<ApplyOutcome> {
-  const target = statusOfProviderEvent(event.kind);
+export async function applyProviderEvents(ctx: DialerContext, events: readonly ProviderEvent[]): Promise<ApplyOutcome[]> {
+  const callId = events[0]?.callId;
+  if (callId === undefined) return [];
   for (let round = 0; round < 4; round++) {
-    const call = await ctx.calls.progress(event.callId);
-    if (!call) return "ignored:call_gone";
-    if (call.attempts !== event.attempt) return "ignored:other_attempt";
-    if (isRetryPending(call)) return "ignored:retry_pending";
-    const path = forwardPath(call.status, target);
-    if (path === null) return "ignored:past_it";
-    if (path.length === 0) return "ignored:already_there";
-    if (await walk(ctx, call, path, event)) return "moved";
+    const call = await ctx.calls.progress(callId);
+    if (!call) return events.map(() => "ignored:call_gone");
+    const outcomes: ApplyOutcome[] = [];
+    const steps: Step[] = [];
+    let at = call.status;
+    for (const event of events) {
+      const path = event.attempt === call.attempts && !isRetryPending(call) ? forwardPath(at, statusOfProviderEvent(event.kind)) : null;
+      if (event.attempt !== call.attempts) outcomes.push("ignored:other_attempt");
+      else if (isRetryPending(call)) outcomes.push("ignored:retry_pending");
+      else if (path === null) outcomes.push("ignored:past_it");
+      else if (path.length === 0) outcomes.push("ignored:already_there");
+      else {
+        for (const status of path) steps.push({ status, event });
+        at = path.at(-1) as CallStatus;
+        outcomes.push("moved");
+      }
+    }
+    if (steps.length === 0 || (await walk(ctx, call, steps))) return outcomes;
   }
-  return "ignored:contended";
+  return events.map(() => "ignored:contended");
 }
 
-/** Moves the call along `path`; false when a move found the call elsewhere (someone else moved it). */
-async function walk(ctx: DialerContext, call: CallProgress, path: CallStatus[], event: ProviderEvent): Promise<boolean> {
-  let from = call.status;
-  for (const to of path) {
-    const ends = isTerminal(to);
-    // SPEC §9: an attempt that ended no_answer, busy or voicemail may earn a redial under the call's policy:
-    // the call goes back to scheduled (due inside the window, before not_after), this attempt's outcome kept.
-    const redial = from === "ringing" && (REDIAL_OUTCOMES as readonly string[]).includes(to) ? await redialOf(ctx, call, to) : null;
-    if (redial) {
-      const result = await moveCall(ctx, {
-        callId: call.id,
-        from,
-        to: "scheduled",
-        providerCallId: event.providerCallId ?? undefined,
-        attemptOutcome: to,
-        dueAt: redial.dueAt,
-        decision: redial.decision,
-        detail: `${event.provider} event ${event.kind}; redial due ${redial.dueAt.toISOString()}`,
-      });
-      return result.moved;
-    }
+/** applyProviderEvents for one event. */
+export async function applyProviderEvent(ctx: DialerContext, event: ProviderEvent): Promise<ApplyOutcome> {
+  const [outcome] = await applyProviderEvents(ctx, [event]);
+  return outcome as ApplyOutcome;
+}
+
+/** One step of a walk: the status entered, and the event that took the call there. */
+interface Step {
+  status: CallStatus;
+  event: ProviderEvent;
+}
+
+/** Moves the call along `steps` in one conditional move; false when it found the call elsewhere (a race). */
+async function walk(ctx: DialerContext, call: CallProgress, steps: Step[]): Promise<boolean> {
+  const last = steps.at(-1) as Step;
+  const passed = steps.slice(0, -1);
+  const from = passed.at(-1)?.status ?? call.status;
+  const via = passed.map((step) => ({ status: step.status, detail: noteOf(step.event) }));
+  const providerCallId = steps.findLast((step) => step.event.providerCallId)?.event.providerCallId ?? undefined;
+  const event = last.event;
+  // SPEC §9: an attempt that ended no_answer, busy or voicemail may earn a redial under the call's policy:
+  // the call goes back to scheduled (due inside the window, before not_after), this attempt's outcome kept.
+  const redial = from === "ringing" && (REDIAL_OUTCOMES as readonly string[]).includes(last.status) ? await redialOf(ctx, call, last.status) : null;
+  if (redial) {
     const result = await moveCall(ctx, {
       callId: call.id,
-      from,
-      to,
-      providerCallId: event.providerCallId ?? undefined,
-      endReason: ends && to !== "completed" ? (event.endReason ?? (to === "failed" ? "provider_failed" : to)) : undefined,
-      detail: `${event.provider} event ${event.kind}`,
-      engagement: from === "in_progress" ? await engagementOf(ctx, call, event) : undefined,
+      from: call.status,
+      via,
+      to: "scheduled",
+      providerCallId,
+      attemptOutcome: last.status,
+      dueAt: redial.dueAt,
+      decision: redial.decision,
+      detail: `${noteOf(event)}; redial due ${redial.dueAt.toISOString()}`,
     });
-    if (!result.moved) return false;
-    from = to;
+    return result.moved;
   }
-  return true;
+  const to = last.status;
+  const result = await moveCall(ctx, {
+    callId: call.id,
+    from: call.status,
+    via,
+    to,
+    providerCallId,
+    endReason: isTerminal(to) && to !== "completed" ? (event.endReason ?? (to === "failed" ? "provider_failed" : to)) : undefined,
+    detail: noteOf(event),
+    engagement: from === "in_progress" ? await engagementOf(ctx, call, event) : undefined,
+  });
+  return result.moved;
+}
+
+/** The note of a step in the call's event log (PII-free). */
+function noteOf(event: ProviderEvent): string {
+  return `${event.provider} event ${event.kind}`;
 }
 
 /** The redial the call's policy gives after an attempt ended `outcome`, or null (see planAttemptEnd). */

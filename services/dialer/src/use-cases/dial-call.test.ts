@@ -20,7 +20,7 @@ import {
   testContext,
   until,
 } from "../test-support/fixtures";
-import { applyProviderEvent } from "./apply-provider-event";
+import { applyProviderEvent, applyProviderEvents } from "./apply-provider-event";
 import { dialCall } from "./dial-call";
 
 let suite: SuiteEnv;
@@ -152,6 +152,44 @@ describe("provider events are harmless twice and out of order", () => {
       expect(await prisma().callEvent.count({ where: { callId } })).toBe(5);
       expect(await prisma().engagement.count({ where: { callId } })).toBe(1);
     }
+  });
+
+  test("a call's events arriving together (with a duplicate, a late one and another attempt's) move it once, in one statement", async () => {
+    const { callId, event } = await placed();
+    const kinds = [
+      event("ringing"),
+      event("answered"),
+      event("ringing"),
+      event("failed", { attempt: 2 }),
+      event("completed", { durationSeconds: 4 }),
+      event("answered"),
+      event("completed", { durationSeconds: 4 }),
+    ];
+    expect(await applyProviderEvents(ctx, kinds)).toEqual([
+      "moved",
+      "moved",
+      "ignored:past_it",
+      "ignored:other_attempt",
+      "moved",
+      "ignored:past_it",
+      "ignored:already_there",
+    ]);
+    // The same log and stamps as three moves; one engagement.
+    expect(await eventPath(prisma(), callId)).toEqual([
+      "→queued",
+      "queued→dialing",
+      "dialing→ringing",
+      "ringing→in_progress",
+      "in_progress→completed",
+    ]);
+    const call = await callRow(prisma(), callId);
+    expect([call.ringingAt, call.answeredAt, call.endedAt].every((at) => at instanceof Date)).toBe(true);
+    // One statement: the three steps share its transaction's clock.
+    expect(new Set([call.ringingAt, call.answeredAt, call.endedAt].map((at) => at?.getTime())).size).toBe(1);
+    expect((await prisma().engagement.findUniqueOrThrow({ where: { callId } })).durationSeconds).toBe(4);
+    // Applied again as a whole (its lease lapsed): nothing changes.
+    expect(await applyProviderEvents(ctx, kinds)).toEqual(kinds.map((e) => (e.attempt === 2 ? "ignored:other_attempt" : expect.stringMatching(/^ignored:(past_it|already_there)$/))));
+    expect(await prisma().callEvent.count({ where: { callId } })).toBe(5);
   });
 
   test("an event of another attempt, or for a missing call, changes nothing", async () => {

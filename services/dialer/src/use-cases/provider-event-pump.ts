@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { RecordedProviderEvent } from "@inbound/db";
 import type { DialerContext } from "../context";
 import { errorCode } from "@inbound/logging";
-import { applyProviderEvent } from "./apply-provider-event";
+import { applyProviderEvents } from "./apply-provider-event";
 
 export interface ProviderEventPumpOptions {
   /** Wait between two looks when the last one found less than a batch (PROVIDER_EVENT_POLL_MS). */
@@ -14,11 +14,12 @@ export interface ProviderEventPumpOptions {
 }
 
 /**
- * Hands recorded provider events (provider_events) to applyProviderEvent: claims a batch (rows other
- * dialers are claiming are skipped), applies each call's events in the order they were recorded (calls in
- * parallel), then marks the applied ones in one statement. An event whose application failed (the provider
- * or Postgres away) stays unapplied: its lease lapses and it is tried again, so no event is lost while the
- * dialers are busy or down, and events wait in Postgres, not in Redis.
+ * Hands recorded provider events (provider_events) to applyProviderEvents: claims a batch (rows other
+ * dialers are claiming are skipped), applies each call's events together, in the order they were recorded
+ * (one conditional move per call; calls in parallel), then marks the applied ones in one statement. Events
+ * whose application failed (the provider or Postgres away) stay unapplied: their lease lapses and they are
+ * tried again, so no event is lost while the dialers are busy or down, and events wait in Postgres, not in
+ * Redis.
  */
 export function createProviderEventPump(ctx: DialerContext, options: ProviderEventPumpOptions) {
   const batchSize = options.batchSize ?? 500;
@@ -34,16 +35,15 @@ export function createProviderEventPump(ctx: DialerContext, options: ProviderEve
     const applied: { id: string; outcome: string }[] = [];
     await Promise.all(
       [...byCall.values()].map(async (callEvents) => {
-        for (const event of callEvents) {
-          try {
-            applied.push({ id: event.id, outcome: await applyProviderEvent(ctx, event) });
-          } catch (error) {
-            ctx.logger.warn(
-              { callId: event.callId, kind: event.kind, err: errorCode(error) },
-              "provider event not applied; tried again after its lease",
-            );
-            return; // this call's later events wait too: they stay in order
-          }
+        try {
+          const outcomes = await applyProviderEvents(ctx, callEvents);
+          callEvents.forEach((event, i) => applied.push({ id: event.id, outcome: outcomes[i] as string }));
+        } catch (error) {
+          // All of this call's events wait (they stay in order) and are applied again after their lease.
+          ctx.logger.warn(
+            { callId: callEvents[0]?.callId, kinds: callEvents.map((e) => e.kind), err: errorCode(error) },
+            "provider events not applied; tried again after their lease",
+          );
         }
       }),
     );
