@@ -210,7 +210,24 @@ export function transitionsWith(inputSelect: string): string {
     WHERE ca.call_id = m.id AND ca.attempt = m.attempts AND ca.ended_at IS NULL
       AND m.from_status IN (${LIVE_LIST}) AND m.to_status NOT IN (${LIVE_LIST})
     RETURNING ca.call_id
-  ), org_change AS (
+  ), event AS (
+    INSERT INTO call_events (call_id, from_status, to_status, detail)
+    SELECT h.id, h.hop_from, h.hop_to, h.hop_detail FROM hops h ORDER BY h.ord, h.n
+    RETURNING id
+  ), engagement AS (
+    INSERT INTO engagements (call_id, transcript, recording, duration_seconds)
+    SELECT m.id, m.transcript, m.recording, m.duration_seconds FROM moved m
+    WHERE m.engagement
+    ON CONFLICT (call_id) DO NOTHING
+    RETURNING call_id
+  ), ${outboxCtes(`SELECT h.id AS call_id, h.org_id, h.agent_id, h.hop_to::text AS status,
+      h.hop_from::text AS previous_status, h.attempts AS attempt,
+      CASE WHEN h.last THEN h.end_reason END AS end_reason, CASE WHEN h.last THEN h.duration_seconds END AS duration_seconds,
+      ${EVENTS_SO_FAR("h.id")} + h.n AS sequence
+    FROM hops h`)}
+  -- Last, so the organisation's row (every claim of its calls waits on it) is locked as late as possible:
+  -- held through the commit only, not through the event, engagement and outbox inserts.
+  , org_change AS (
     -- What this statement changes on each organisation: its refunds, and its live calls (entering a live
     -- status takes a slot, leaving them gives it back). Moves between live statuses (ringing, answered)
     -- change nothing there and leave the organisation's row alone: it is the one row every claim and every
@@ -232,21 +249,7 @@ export function transitionsWith(inputSelect: string): string {
     FROM org_change r
     WHERE o.id = r.org_id AND (r.amount <> 0 OR r.live <> 0) AND EXISTS (SELECT 1 FROM org_locks)
     RETURNING o.id
-  ), event AS (
-    INSERT INTO call_events (call_id, from_status, to_status, detail)
-    SELECT h.id, h.hop_from, h.hop_to, h.hop_detail FROM hops h ORDER BY h.ord, h.n
-    RETURNING id
-  ), engagement AS (
-    INSERT INTO engagements (call_id, transcript, recording, duration_seconds)
-    SELECT m.id, m.transcript, m.recording, m.duration_seconds FROM moved m
-    WHERE m.engagement
-    ON CONFLICT (call_id) DO NOTHING
-    RETURNING call_id
-  ), ${outboxCtes(`SELECT h.id AS call_id, h.org_id, h.agent_id, h.hop_to::text AS status,
-      h.hop_from::text AS previous_status, h.attempts AS attempt,
-      CASE WHEN h.last THEN h.end_reason END AS end_reason, CASE WHEN h.last THEN h.duration_seconds END AS duration_seconds,
-      ${EVENTS_SO_FAR("h.id")} + h.n AS sequence
-    FROM hops h`)}`;
+  )`;
 }
 
 /** Throws on a move the state machine does not allow (a programming error): each step of it, with `via`. */
