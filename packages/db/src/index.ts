@@ -60,7 +60,7 @@ export {
 } from "./orders/org-policy";
 export { addOptOut, isOptedOut, listOptOuts, removeOptOut, type OptOutRecord } from "./orders/opt-outs";
 export { promoteDueCalls } from "./orders/due-calls";
-export { unparkCalls } from "./orders/capacity";
+export { slotsHeld, unparkCalls } from "./orders/capacity";
 export { loadRedialContext, type RedialContext } from "./orders/redial";
 export { mayHaveCommitted, settleFailedWrite, StatementNotSentError } from "./calls/commit-outcome";
 export {

@@ -1,3 +1,4 @@
+import { slotsHeld } from "@inbound/db";
 import { createQueues, type Queues } from "@inbound/queue";
 import { createSuiteEnv, eventually, type ServiceProcess, startProcess, type SuiteEnv } from "@inbound/testing";
 import { callStatus, createTestOrg, dialsOf, NUMBERS, queueCall, type TestOrg } from "./test-support/fixtures";
@@ -38,9 +39,7 @@ async function dialer(env: Record<string, string> = {}): Promise<ServiceProcess>
   return proc;
 }
 
-const liveCalls = async () =>
-  (await suite.db.pool.query<{ live_calls: number }>("SELECT live_calls FROM organizations WHERE id = $1", [org.orgId])).rows[0]
-    ?.live_calls;
+const liveCalls = () => slotsHeld(suite.db.pool, org.orgId);
 
 test("kill -9 a dialer holding both slots of a cap of 2: the slots return as its calls end, the waiting calls are dialled, never more than 2 live", async () => {
   const victim = await dialer({ SIM_TALK_MS: "3000" });

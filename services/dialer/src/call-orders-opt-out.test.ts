@@ -1,3 +1,4 @@
+import { slotsHeld } from "@inbound/db";
 import { addOptOutUseCase, systemClock } from "@inbound/orders";
 import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
 import { dialCall } from "./use-cases/dial-call";
@@ -28,9 +29,7 @@ beforeAll(async () => {
 });
 afterAll(() => suite.close());
 
-const liveCalls = async () =>
-  (await suite.db.pool.query<{ live_calls: number }>("SELECT live_calls FROM organizations WHERE id = $1", [org.orgId])).rows[0]
-    ?.live_calls;
+const liveCalls = () => slotsHeld(suite.db.pool, org.orgId);
 
 test("an opt-out cancels a call waiting for its transient retry (refund, slot back); the retry dials nothing", async () => {
   const ctx = testContext(suite, { backoffMs: 60_000 });

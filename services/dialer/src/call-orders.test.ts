@@ -1,6 +1,6 @@
 import { loadConfig } from "@inbound/config";
 import { newId } from "@inbound/contracts";
-import { createQueuedCall } from "@inbound/db";
+import { createQueuedCall, slotsHeld } from "@inbound/db";
 import { enqueueCall } from "@inbound/queue";
 import { createSuiteEnv, eventually, type SuiteEnv } from "@inbound/testing";
 import { createTestOrg, startIngress, type TestIngress, type TestOrg } from "../../ingress/src/test-support/harness";
@@ -208,8 +208,5 @@ test("a cap of 2 with 10 calls: never more than 2 live, all complete; another or
   expect(peak).toBeLessThanOrEqual(2);
   expect(peak).toBeGreaterThan(0);
   expect(otherDoneWhileWaiting).toBe(true);
-  const { rows } = await suite.db.pool.query<{ live_calls: number }>("SELECT live_calls FROM organizations WHERE id = $1", [
-    org.orgId,
-  ]);
-  expect(rows[0]?.live_calls).toBe(0);
+  expect(await slotsHeld(suite.db.pool, org.orgId)).toBe(0);
 });

@@ -139,15 +139,26 @@ export function transitionsWith(inputSelect: string): string {
     FOR UPDATE OF c
   ), claims AS (
     -- Of an organisation's calls claimed here, only as many as it has room for go ahead, oldest queued first
-    -- (FOR UPDATE below reads the latest live_calls).
+    -- (the lock below reads the latest live_calls).
     SELECT k.ord, k.id, k.org_id, k.status, row_number() OVER (PARTITION BY k.org_id ORDER BY k.queued_at, k.id) AS rank FROM claim_rows k
   ), claim_orgs AS (
+    -- NO KEY UPDATE: the key is never changed, and the foreign-key checks of inserts (a release, a call) that
+    -- take KEY SHARE on the row need not wait for this statement.
     SELECT o.id, o.max_concurrent_calls - o.live_calls AS room FROM organizations o
     WHERE o.id IN (SELECT org_id FROM claims)
     ORDER BY o.id
-    FOR UPDATE OF o
+    FOR NO KEY UPDATE OF o
+  ), folded AS (
+    -- The slots the organisation's ended calls gave back (slot_releases), taken by this claim and folded into
+    -- live_calls below. Only once its row is locked (the DELETE reads claim_orgs), so two claims never wait for
+    -- each other's releases in opposite orders; each release is deleted, and counted, by one statement only.
+    DELETE FROM slot_releases s WHERE s.org_id IN (SELECT id FROM claim_orgs)
+    RETURNING s.org_id, s.released
+  ), folded_sum AS (
+    SELECT org_id, sum(released)::int AS n FROM folded GROUP BY org_id
   ), granted AS (
-    SELECT k.ord FROM claims k JOIN claim_orgs o ON o.id = k.org_id WHERE k.rank <= o.room
+    SELECT k.ord FROM claims k JOIN claim_orgs o ON o.id = k.org_id LEFT JOIN folded_sum f ON f.org_id = k.org_id
+    WHERE k.rank <= o.room + COALESCE(f.n, 0)
   ), parked AS (
     -- A claim over the cap parks its call: it stays queued, without a job, until a slot frees (unparkCalls).
     UPDATE calls c SET parked_at = now()
@@ -228,27 +239,39 @@ export function transitionsWith(inputSelect: string): string {
   -- Last, so the organisation's row (every claim of its calls waits on it) is locked as late as possible:
   -- held through the commit only, not through the event, engagement and outbox inserts.
   , org_change AS (
-    -- What this statement changes on each organisation: its refunds, and its live calls (entering a live
-    -- status takes a slot, leaving them gives it back). Moves between live statuses (ringing, answered)
-    -- change nothing there and leave the organisation's row alone: it is the one row every claim and every
-    -- end of that organisation's calls must lock.
+    -- What this statement changes on each organisation: its refunds, the slots taken (calls entering a live
+    -- status) and the slots given back (calls leaving them). Moves between live statuses (ringing, answered)
+    -- change nothing there.
     SELECT m.org_id, COALESCE(sum(m.credits_reserved) FILTER (WHERE m.refund), 0) AS amount,
-      (count(*) FILTER (WHERE m.to_status IN (${LIVE_LIST}) AND m.from_status NOT IN (${LIVE_LIST}))
-        - count(*) FILTER (WHERE m.from_status IN (${LIVE_LIST}) AND m.to_status NOT IN (${LIVE_LIST})))::int AS live
+      (count(*) FILTER (WHERE m.to_status IN (${LIVE_LIST}) AND m.from_status NOT IN (${LIVE_LIST})))::int AS taken,
+      (count(*) FILTER (WHERE m.from_status IN (${LIVE_LIST}) AND m.to_status NOT IN (${LIVE_LIST})))::int AS given
     FROM moved m
     GROUP BY m.org_id
+  ), org_delta AS (
+    -- What the organisation's row gets: refunds, slots taken, and the releases a claim folded (see folded).
+    SELECT org_id, sum(amount)::int AS amount, sum(taken)::int AS taken, sum(folded)::int AS folded FROM (
+      SELECT org_id, amount, taken, 0 AS folded FROM org_change
+      UNION ALL SELECT org_id, 0, 0, n FROM folded_sum
+    ) d GROUP BY org_id
   ), org_locks AS (
     -- The organisations this statement updates, locked in id order before any is updated (no deadlock
-    -- between two statements ending calls of the same organisations in another order).
+    -- between two statements ending calls of the same organisations in another order). A call that only ends
+    -- (no refund: completed, or after an answer) leaves the row alone: it is the one row every claim of the
+    -- organisation's calls locks.
     SELECT o.id FROM organizations o
-    WHERE o.id IN (SELECT org_id FROM org_change WHERE amount <> 0 OR live <> 0)
-    ORDER BY o.id FOR UPDATE OF o
+    WHERE o.id IN (SELECT org_id FROM org_delta WHERE amount <> 0 OR taken <> 0 OR folded <> 0)
+    ORDER BY o.id FOR NO KEY UPDATE OF o
   ), refund AS (
     -- ONE update of each organisation row. Two updates of one row in one statement would lose one of them.
-    UPDATE organizations o SET credits = o.credits + r.amount, live_calls = GREATEST(0, o.live_calls + r.live)
-    FROM org_change r
-    WHERE o.id = r.org_id AND (r.amount <> 0 OR r.live <> 0) AND EXISTS (SELECT 1 FROM org_locks)
+    UPDATE organizations o SET credits = o.credits + r.amount, live_calls = GREATEST(0, o.live_calls + r.taken - r.folded)
+    FROM org_delta r
+    WHERE o.id = r.org_id AND (r.amount <> 0 OR r.taken <> 0 OR r.folded <> 0) AND EXISTS (SELECT 1 FROM org_locks)
     RETURNING o.id
+  ), released AS (
+    -- The slots given back, appended: the organisation's next claim folds them into live_calls.
+    INSERT INTO slot_releases (org_id, released)
+    SELECT org_id, given FROM org_change WHERE given > 0
+    RETURNING id
   )`;
 }
 

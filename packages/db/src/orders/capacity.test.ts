@@ -4,7 +4,7 @@ import { createAgent, createOrganization } from "../admin/organizations";
 import { createQueuedCall } from "../calls/create-call";
 import { transitionCall } from "../calls/transition-call";
 import { claimQueuedCalls } from "../dialer/dial-queries";
-import { unparkCalls } from "./capacity";
+import { slotsHeld, unparkCalls } from "./capacity";
 
 let suite: SuiteEnv;
 
@@ -29,7 +29,7 @@ async function org(maxConcurrentCalls: number) {
   return { orgId, create };
 }
 
-const live = async (orgId: string) => (await suite.db.prisma.organization.findUniqueOrThrow({ where: { id: orgId } })).liveCalls;
+const live = (orgId: string) => slotsHeld(suite.db.pool, orgId);
 
 test("a cap of 2: of 5 claims in one statement the 2 oldest go ahead, 3 park; a slot freed unparks the oldest parked", async () => {
   const { orgId, create } = await org(2);
@@ -75,6 +75,46 @@ test("concurrent claims of one organisation from many statements never exceed it
   const results = await Promise.all(calls.map((callId) => claimQueuedCalls(suite.db.pool, [{ callId, orgId }])));
   expect(results.filter(([r]) => r?.claimed).length).toBe(3);
   expect(await live(orgId)).toBe(3);
+});
+
+test("ends racing claims: every slot given back is taken up once, never more than the cap live, the count exact", async () => {
+  const cap = 4;
+  const { orgId, create } = await org(cap);
+  const liveInDb = async () =>
+    (
+      await suite.db.pool.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM calls WHERE org_id = $1 AND status IN ('dialing', 'ringing', 'in_progress')",
+        [orgId],
+      )
+    ).rows[0]?.n;
+  const first = await create(cap);
+  expect((await claimQueuedCalls(suite.db.pool, first.map((callId) => ({ callId, orgId })))).every((c) => c.claimed)).toBe(true);
+  let running = [...first];
+  for (let round = 0; round < 5; round++) {
+    const waiting = (await create(cap)).slice(-cap);
+    // Each live call ends in a statement of its own, while each waiting call is claimed in a statement of its own.
+    const [, claims] = await Promise.all([
+      Promise.all(running.map((callId) => transitionCall(suite.db.pool, { callId, from: "dialing", via: [{ status: "ringing" }, { status: "in_progress" }], to: "completed" }))),
+      Promise.all(waiting.map((callId) => claimQueuedCalls(suite.db.pool, [{ callId, orgId }]))),
+    ]);
+    const claimed = waiting.filter((_, i) => claims[i]?.[0]?.claimed);
+    // A claim that found no room yet (the ends not committed, or their releases not seen) is parked: retried here.
+    for (const [i, callId] of waiting.entries()) {
+      if (claims[i]?.[0]?.claimed) continue;
+      await suite.db.pool.query("UPDATE calls SET parked_at = NULL WHERE id = $1", [callId]);
+      const [again] = await claimQueuedCalls(suite.db.pool, [{ callId, orgId }]);
+      expect(again?.claimed).toBe(true);
+      claimed.push(callId);
+    }
+    expect(claimed.length).toBe(cap);
+    expect(await liveInDb()).toBe(cap);
+    expect(await live(orgId)).toBe(cap);
+    running = claimed;
+  }
+  // Every release appended by an end was folded by a later claim, once (none left counted twice or lost).
+  const unfolded = await suite.db.pool.query<{ n: number }>("SELECT COALESCE(sum(released), 0)::int AS n FROM slot_releases WHERE org_id = $1", [orgId]);
+  const row = await suite.db.prisma.organization.findUniqueOrThrow({ where: { id: orgId } });
+  expect(row.liveCalls - (unfolded.rows[0]?.n ?? 0)).toBe(cap);
 });
 
 test("organisations do not share slots", async () => {

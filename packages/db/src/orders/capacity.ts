@@ -3,7 +3,8 @@ import { runSql, type SqlClient } from "../calls/run-sql";
 /**
  * Calls waiting for a slot (SPEC §9: over max_concurrent_calls, calls wait in order, never fail), handed back
  * to the dialers in ONE statement: for each organisation with parked calls, as many of its oldest parked calls
- * (by queued_at) as it has free slots — max_concurrent_calls − live_calls − its queued calls that already
+ * (by queued_at) as it has free slots — max_concurrent_calls − the slots held (live_calls − releases not folded
+ * yet, see slotsHeld) − its queued calls that already
  * wait for a dialer — are unparked; the caller enqueues them (ids only) after the commit. A call unparked but
  * not enqueued (Redis away) is an ordinary queued call without a job: the reconciler enqueues it. Any number
  * of dialers may run it at once (SKIP LOCKED); unparking one too many is harmless: its claim parks it again.
@@ -18,7 +19,8 @@ export async function unparkCalls(client: SqlClient, input: { limit: number }): 
       SELECT DISTINCT c.org_id FROM calls c
       WHERE c.parked_at IS NOT NULL AND c.status = 'queued'::call_status AND c.deleted_at IS NULL
     ), room AS (
-      SELECT o.id, o.max_concurrent_calls - o.live_calls - (
+      SELECT o.id, o.max_concurrent_calls - o.live_calls
+        + COALESCE((SELECT sum(r.released)::int FROM slot_releases r WHERE r.org_id = o.id), 0) - (
         SELECT count(*)::int FROM calls q
         WHERE q.org_id = o.id AND q.status = 'queued'::call_status AND q.parked_at IS NULL AND q.deleted_at IS NULL
       ) AS free
@@ -41,4 +43,19 @@ export async function unparkCalls(client: SqlClient, input: { limit: number }): 
     [input.limit],
   );
   return rows.map((r) => ({ id: r.id, orgId: r.org_id }));
+}
+
+/**
+ * The slots of max_concurrent_calls an organisation's calls hold now: organizations.live_calls less the
+ * releases its ended calls appended and no claim folded yet (slot_releases). Null for an unknown organisation.
+ */
+export async function slotsHeld(client: SqlClient, orgId: string): Promise<number | null> {
+  const rows = await runSql<{ held: number }>(
+    client,
+    "orders_slots_held",
+    `SELECT o.live_calls - COALESCE((SELECT sum(r.released)::int FROM slot_releases r WHERE r.org_id = o.id), 0) AS held
+    FROM organizations o WHERE o.id = $1`,
+    [orgId],
+  );
+  return rows[0]?.held ?? null;
 }

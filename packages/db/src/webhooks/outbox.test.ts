@@ -5,6 +5,7 @@ import { createAgent, createOrganization } from "../admin/organizations";
 import { createQueuedCall } from "../calls/create-call";
 import { eraseCall } from "../calls/delete-call";
 import { transitionCall, transitionCalls } from "../calls/transition-call";
+import { slotsHeld } from "../orders/capacity";
 import { changeEndpoint, insertEndpoint } from "./endpoints";
 
 let suite: SuiteEnv;
@@ -100,7 +101,10 @@ test("a whole lifecycle writes one message per event per endpoint, in sequence, 
 
 test("a move through `via` leaves exactly what its steps taken one by one leave: events, stamps, messages, attempt, slots, credits", async () => {
   const { orgId, agentId } = await org([{}]);
-  const org_ = () => suite.db.prisma.organization.findUniqueOrThrow({ where: { id: orgId } });
+  const org_ = async () => ({
+    ...(await suite.db.prisma.organization.findUniqueOrThrow({ where: { id: orgId } })),
+    held: (await slotsHeld(suite.db.pool, orgId)) as number,
+  });
   const observe = async (callId: string) => {
     const call = await suite.db.prisma.call.findUniqueOrThrow({ where: { id: callId }, include: { dialAttempts: true } });
     const events = await suite.db.prisma.callEvent.findMany({ where: { callId }, orderBy: { id: "asc" } });
@@ -152,8 +156,8 @@ test("a move through `via` leaves exactly what its steps taken one by one leave:
     const afterWalked = await org_();
     expect(await observe(walked)).toEqual(await observe(stepwise));
     // Each gave its slot back once, and refunded (or not) alike.
-    expect(afterStepwise.liveCalls - before.liveCalls).toBe(-1);
-    expect(afterWalked.liveCalls - afterStepwise.liveCalls).toBe(-1);
+    expect(afterStepwise.held - before.held).toBe(-1);
+    expect(afterWalked.held - afterStepwise.held).toBe(-1);
     expect(afterWalked.credits - afterStepwise.credits).toBe(afterStepwise.credits - before.credits);
   }
   const walkedMessages = (await observe((await suite.db.prisma.call.findFirstOrThrow({ where: { orgId, status: "completed" }, orderBy: { createdAt: "desc" } })).id)).messages;
