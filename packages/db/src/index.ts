@@ -34,6 +34,7 @@ export {
   assertTransition,
   currentStatus,
   movedCall,
+  movePath,
   transitionCall,
   transitionCalls,
   transitionInputs,

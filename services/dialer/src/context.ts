@@ -1,5 +1,5 @@
 import { isTerminal } from "@inbound/contracts";
-import type { MovedCall, TransitionRequest, TransitionResult } from "@inbound/db";
+import { type MovedCall, movePath, type TransitionRequest, type TransitionResult } from "@inbound/db";
 import type { CallStore } from "./call-store";
 import type { DialerStore } from "./ports/dialer-store";
 import { type Logger, REDACTED_PATHS } from "@inbound/logging";
@@ -50,7 +50,7 @@ export async function moveCall(ctx: DialerContext, request: TransitionRequest): 
  * line per step, so a move through `via` logs what its steps taken one by one would have.
  */
 export function recordTransition(ctx: DialerContext, request: TransitionRequest, call: MovedCall): void {
-  const path = [request.from, ...(request.via ?? []).map((step) => step.status), request.to];
+  const path = movePath(request);
   for (let n = 1; n < path.length; n++) {
     const last = n === path.length - 1;
     ctx.callLog.info(

@@ -275,13 +275,19 @@ export function transitionsWith(inputSelect: string): string {
   )`;
 }
 
+/** The statuses a move goes through, in order: `from`, each of `via`, `to` (two for a one-step move). */
+export function movePath(request: Pick<TransitionRequest, "from" | "to" | "via">): CallStatus[] {
+  return [request.from, ...(request.via ?? []).map((step) => step.status), request.to];
+}
+
 /** Throws on a move the state machine does not allow (a programming error): each step of it, with `via`. */
 export function assertTransition(request: Pick<TransitionRequest, "from" | "to" | "retryPending" | "via">): void {
-  const path = [...(request.via ?? []).map((v) => v.status), request.to];
-  let position = { status: request.from, retryPending: request.retryPending ?? false };
-  for (const to of path) {
-    if (!canTransitionFrom(position, to)) throw new Error(`illegal call transition ${position.status} → ${to}`);
-    position = { status: to, retryPending: false };
+  const path = movePath(request);
+  for (let n = 1; n < path.length; n++) {
+    const position = { status: path[n - 1] as CallStatus, retryPending: n === 1 && (request.retryPending ?? false) };
+    if (!canTransitionFrom(position, path[n] as CallStatus)) {
+      throw new Error(`illegal call transition ${position.status} → ${path[n]}`);
+    }
   }
   for (const { status } of request.via ?? []) {
     if (!LIVE_STATUSES.has(status)) throw new Error(`a move passes through live statuses only, not ${status}`);
@@ -289,8 +295,8 @@ export function assertTransition(request: Pick<TransitionRequest, "from" | "to" 
 }
 
 /** The status a move's last step leaves (`from`, or the last of `via`): what its refund depends on. */
-function lastStepFrom(request: Pick<TransitionRequest, "from" | "via">): CallStatus {
-  return request.via?.at(-1)?.status ?? request.from;
+function lastStepFrom(request: Pick<TransitionRequest, "from" | "to" | "via">): CallStatus {
+  return movePath(request).at(-2) as CallStatus;
 }
 
 /** Validates requests against the state machine; the `$1` of TRANSITIONS_WITH (one JSON text). */
