@@ -1,6 +1,12 @@
 import { runSql, type SqlClient } from "../calls/run-sql";
 
 /**
+ * The slots of max_concurrent_calls an organisation's calls hold (`o` an organizations row): live_calls less
+ * the releases its ended calls appended and no claim folded yet (slot_releases).
+ */
+const SLOTS_HELD = `(o.live_calls - COALESCE((SELECT sum(r.released)::int FROM slot_releases r WHERE r.org_id = o.id), 0))`;
+
+/**
  * Calls waiting for a slot (SPEC §9: over max_concurrent_calls, calls wait in order, never fail), handed back
  * to the dialers in ONE statement: for each organisation with parked calls, as many of its oldest parked calls
  * (by queued_at) as it has free slots — max_concurrent_calls − the slots held (live_calls − releases not folded
@@ -19,8 +25,7 @@ export async function unparkCalls(client: SqlClient, input: { limit: number }): 
       SELECT DISTINCT c.org_id FROM calls c
       WHERE c.parked_at IS NOT NULL AND c.status = 'queued'::call_status AND c.deleted_at IS NULL
     ), room AS (
-      SELECT o.id, o.max_concurrent_calls - o.live_calls
-        + COALESCE((SELECT sum(r.released)::int FROM slot_releases r WHERE r.org_id = o.id), 0) - (
+      SELECT o.id, o.max_concurrent_calls - ${SLOTS_HELD} - (
         SELECT count(*)::int FROM calls q
         WHERE q.org_id = o.id AND q.status = 'queued'::call_status AND q.parked_at IS NULL AND q.deleted_at IS NULL
       ) AS free
@@ -45,16 +50,12 @@ export async function unparkCalls(client: SqlClient, input: { limit: number }): 
   return rows.map((r) => ({ id: r.id, orgId: r.org_id }));
 }
 
-/**
- * The slots of max_concurrent_calls an organisation's calls hold now: organizations.live_calls less the
- * releases its ended calls appended and no claim folded yet (slot_releases). Null for an unknown organisation.
- */
+/** The slots an organisation's calls hold now (see SLOTS_HELD); null for an unknown organisation. */
 export async function slotsHeld(client: SqlClient, orgId: string): Promise<number | null> {
   const rows = await runSql<{ held: number }>(
     client,
     "orders_slots_held",
-    `SELECT o.live_calls - COALESCE((SELECT sum(r.released)::int FROM slot_releases r WHERE r.org_id = o.id), 0) AS held
-    FROM organizations o WHERE o.id = $1`,
+    `SELECT ${SLOTS_HELD} AS held FROM organizations o WHERE o.id = $1`,
     [orgId],
   );
   return rows[0]?.held ?? null;
