@@ -43,10 +43,16 @@ export async function applyProviderEvents(ctx: DialerContext, events: readonly P
     const steps: Step[] = [];
     let at = call.status;
     for (const event of events) {
-      const path = event.attempt === call.attempts && !isRetryPending(call) ? forwardPath(at, statusOfProviderEvent(event.kind)) : null;
-      if (event.attempt !== call.attempts) outcomes.push("ignored:other_attempt");
-      else if (isRetryPending(call)) outcomes.push("ignored:retry_pending");
-      else if (path === null) outcomes.push("ignored:past_it");
+      if (event.attempt !== call.attempts) {
+        outcomes.push("ignored:other_attempt");
+        continue;
+      }
+      if (isRetryPending(call)) {
+        outcomes.push("ignored:retry_pending");
+        continue;
+      }
+      const path = forwardPath(at, statusOfProviderEvent(event.kind));
+      if (path === null) outcomes.push("ignored:past_it");
       else if (path.length === 0) outcomes.push("ignored:already_there");
       else {
         for (const status of path) steps.push({ status, event });
@@ -73,40 +79,34 @@ interface Step {
 
 /** Moves the call along `steps` in one conditional move; false when it found the call elsewhere (a race). */
 async function walk(ctx: DialerContext, call: CallProgress, steps: Step[]): Promise<boolean> {
-  const last = steps.at(-1) as Step;
+  const { status: to, event } = steps.at(-1) as Step;
   const passed = steps.slice(0, -1);
   const from = passed.at(-1)?.status ?? call.status;
-  const via = passed.map((step) => ({ status: step.status, detail: noteOf(step.event) }));
-  const providerCallId = steps.findLast((step) => step.event.providerCallId)?.event.providerCallId ?? undefined;
-  const event = last.event;
-  // SPEC §9: an attempt that ended no_answer, busy or voicemail may earn a redial under the call's policy:
-  // the call goes back to scheduled (due inside the window, before not_after), this attempt's outcome kept.
-  const redial = from === "ringing" && (REDIAL_OUTCOMES as readonly string[]).includes(last.status) ? await redialOf(ctx, call, last.status) : null;
-  if (redial) {
-    const result = await moveCall(ctx, {
-      callId: call.id,
-      from: call.status,
-      via,
-      to: "scheduled",
-      providerCallId,
-      attemptOutcome: last.status,
-      dueAt: redial.dueAt,
-      decision: redial.decision,
-      detail: `${noteOf(event)}; redial due ${redial.dueAt.toISOString()}`,
-    });
-    return result.moved;
-  }
-  const to = last.status;
-  const result = await moveCall(ctx, {
+  const walked = {
     callId: call.id,
     from: call.status,
-    via,
-    to,
-    providerCallId,
-    endReason: isTerminal(to) && to !== "completed" ? (event.endReason ?? (to === "failed" ? "provider_failed" : to)) : undefined,
-    detail: noteOf(event),
-    engagement: from === "in_progress" ? await engagementOf(ctx, call, event) : undefined,
-  });
+    via: passed.map((step) => ({ status: step.status, detail: noteOf(step.event) })),
+    providerCallId: steps.findLast((step) => step.event.providerCallId)?.event.providerCallId ?? undefined,
+  };
+  // SPEC §9: an attempt that ended no_answer, busy or voicemail may earn a redial under the call's policy:
+  // the call goes back to scheduled (due inside the window, before not_after), this attempt's outcome kept.
+  const redial = from === "ringing" && (REDIAL_OUTCOMES as readonly string[]).includes(to) ? await redialOf(ctx, call, to) : null;
+  const result = redial
+    ? await moveCall(ctx, {
+        ...walked,
+        to: "scheduled",
+        attemptOutcome: to,
+        dueAt: redial.dueAt,
+        decision: redial.decision,
+        detail: `${noteOf(event)}; redial due ${redial.dueAt.toISOString()}`,
+      })
+    : await moveCall(ctx, {
+        ...walked,
+        to,
+        endReason: isTerminal(to) && to !== "completed" ? (event.endReason ?? (to === "failed" ? "provider_failed" : to)) : undefined,
+        detail: noteOf(event),
+        engagement: from === "in_progress" ? await engagementOf(ctx, call, event) : undefined,
+      });
   return result.moved;
 }
 
