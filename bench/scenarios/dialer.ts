@@ -126,6 +126,11 @@ export async function drain(
   };
 }
 
+/** Scenario 4's dialer settings: zero call time (every simulated event due at once), 50 jobs in flight. */
+export function zeroCallTime(env: Record<string, string>): Record<string, string> {
+  return { ...env, SIM_RING_MS: "0", SIM_TALK_MS: "0", SIM_NO_ANSWER_MS: "0", DIALER_CONCURRENCY: "50" };
+}
+
 export interface DialerFigures {
   drainBare: Spread;
   drainDialer: Spread;
@@ -171,7 +176,7 @@ export async function benchDialer(
 ): Promise<DialerFigures> {
   const parts = options.parts ?? new Set(["drain", "scale", "capacity"]);
   const baselineWorker = buildBaseline("baseline-worker");
-  const zero = { ...env, SIM_RING_MS: "0", SIM_TALK_MS: "0", SIM_NO_ANSWER_MS: "0", DIALER_CONCURRENCY: "50" };
+  const zero = zeroCallTime(env);
   const bare: DrainRun[] = [];
   const dialer: DrainRun[] = [];
   for (let i = 0; parts.has("drain") && i < options.rounds; i++) {

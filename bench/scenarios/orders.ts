@@ -1,6 +1,6 @@
 import { DIALER_ENTRY, INGRESS_ENTRY, runLoad, startService, type LoadResult } from "../lib/processes";
 import type { Stack } from "../lib/stack";
-import { drain } from "./dialer";
+import { drain, zeroCallTime } from "./dialer";
 import type { Tenant } from "../lib/provision";
 import { spread, type Spread } from "../lib/stats";
 
@@ -135,7 +135,7 @@ export async function benchScheduledDrain(
   tenant: Tenant,
   options: { rounds: number; count: number; scheduled: number },
 ): Promise<ScheduledDrainFigures> {
-  const zero = { ...env, SIM_RING_MS: "0", SIM_TALK_MS: "0", SIM_NO_ANSWER_MS: "0", DIALER_CONCURRENCY: "50" };
+  const zero = zeroCallTime(env);
   const run = { processes: 1, count: options.count, timeoutSeconds: 180, entry: DIALER_ENTRY };
   const without: number[] = [];
   for (let i = 0; i < options.rounds; i++) without.push((await drain(stack, zero, tenant, run)).callsPerSecond);
