@@ -142,12 +142,11 @@ export function transitionsWith(inputSelect: string): string {
     -- (the lock below reads the latest live_calls).
     SELECT k.ord, k.id, k.org_id, k.status, row_number() OVER (PARTITION BY k.org_id ORDER BY k.queued_at, k.id) AS rank FROM claim_rows k
   ), claim_orgs AS (
-    -- NO KEY UPDATE: the key is never changed, and the foreign-key checks of inserts (a release, a call) that
-    -- take KEY SHARE on the row need not wait for this statement.
+    -- FOR UPDATE, not NO KEY UPDATE: see org_locks.
     SELECT o.id, o.max_concurrent_calls - o.live_calls AS room FROM organizations o
     WHERE o.id IN (SELECT org_id FROM claims)
     ORDER BY o.id
-    FOR NO KEY UPDATE OF o
+    FOR UPDATE OF o
   ), folded AS (
     -- The slots the organisation's ended calls gave back (slot_releases), taken by this claim and folded into
     -- live_calls below. Only once its row is locked (the DELETE reads claim_orgs), so two claims never wait for
@@ -258,9 +257,15 @@ export function transitionsWith(inputSelect: string): string {
     -- between two statements ending calls of the same organisations in another order). A call that only ends
     -- (no refund: completed, or after an answer) leaves the row alone: it is the one row every claim of the
     -- organisation's calls locks.
+    -- FOR UPDATE, not NO KEY UPDATE, here and in claim_orgs: the row is locked at its newest version but updated
+    -- below through the version this statement's snapshot sees. Under NO KEY UPDATE, a foreign-key check's KEY
+    -- SHARE (a release, a status webhook's message) could still hold an older version a committed refund had
+    -- updated; updating through that version then queued for its tuple lock behind a statement that waited
+    -- for this one: a deadlock (seen in CI, 100 cancels racing 2 dialers; org-row-locks.test.ts). FOR UPDATE
+    -- admits no KEY SHARE beside it, so an older version never has a live locker.
     SELECT o.id FROM organizations o
     WHERE o.id IN (SELECT org_id FROM org_delta WHERE amount <> 0 OR taken <> 0 OR folded <> 0)
-    ORDER BY o.id FOR NO KEY UPDATE OF o
+    ORDER BY o.id FOR UPDATE OF o
   ), refund AS (
     -- ONE update of each organisation row. Two updates of one row in one statement would lose one of them.
     UPDATE organizations o SET credits = o.credits + r.amount, live_calls = GREATEST(0, o.live_calls + r.taken - r.folded)
