@@ -1,5 +1,6 @@
 import { SecretBox } from "@inbound/security";
-import { createSuiteEnv, type SuiteEnv } from "@inbound/testing";
+import { createSuiteEnv, eventually, type SuiteEnv, startTcpProxy } from "@inbound/testing";
+import { Client, Pool } from "pg";
 import { createOrganization } from "../admin/organizations";
 import { type AttemptRecord, claimDueMessages, recordAttempts } from "./delivery-queries";
 import { changeEndpoint, insertEndpoint, insertTestMessage } from "./endpoints";
@@ -109,4 +110,35 @@ test("410s recorded by concurrent statements: every attempt logged, the endpoint
   expect(await recordAttempts(suite.db.pool, [{ ...gone(claimed[0]!), handoff: 7 }], { disableAfterMs: 1000 })).toEqual([
     { recorded: false, messageStatus: null, disabledReason: null },
   ]);
+});
+
+test("a connection lost while a claim waits: the claim fails (its caller retries), the process goes on", async () => {
+  // The claim's connection goes through a proxy that resets it; the claim is made to wait for its advisory
+  // lock first (held by another session), so the reset comes while its query is in flight.
+  const proxy = await startTcpProxy(suite.databaseUrl);
+  const pool = new Pool({ connectionString: proxy.url, max: 1, application_name: "claim-cut" });
+  pool.on("error", () => undefined);
+  const holder = new Client({ connectionString: suite.databaseUrl });
+  await holder.connect();
+  try {
+    await holder.query("BEGIN");
+    await holder.query("SELECT pg_advisory_xact_lock(2003331954)"); // CLAIM_LOCK, "whkr"
+    const claim = claimDueMessages(pool, { perEndpoint: 10, limit: 10, leaseMs: LEASE_MS });
+    const outcome = claim.then(
+      () => "claimed",
+      (error: Error) => error.message,
+    );
+    await eventually(async () => {
+      const { rows } = await suite.db.pool.query(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = 'claim-cut' AND wait_event_type = 'Lock'",
+      );
+      return rows.length === 1;
+    });
+    proxy.drop();
+    expect(await outcome).not.toBe("claimed");
+  } finally {
+    await holder.end();
+    await pool.end();
+    await proxy.close();
+  }
 });

@@ -47,6 +47,10 @@ export async function claimDueMessages(
 ${claimSql(int(input.perEndpoint, "perEndpoint"), int(input.limit, "limit"), int(Math.round(input.leaseMs), "leaseMs"))};
 COMMIT`;
   const client = await pool.connect();
+  // A checked-out client reports a lost connection as an 'error' event as well as by failing its query; the
+  // pool listens only to idle clients, and an event without a listener would end the process.
+  const lost = () => undefined;
+  client.on("error", lost);
   let rows: ClaimRow[];
   try {
     const results = (await client.query(text)) as unknown as { rows: ClaimRow[] }[];
@@ -57,9 +61,11 @@ COMMIT`;
       () => false,
       () => true,
     );
+    if (!broken) client.off("error", lost); // a broken one is destroyed: it keeps the listener to the end
     client.release(broken ? (error as Error) : undefined);
     throw error;
   }
+  client.off("error", lost);
   client.release();
   return rows.map((row) => ({
     id: row.id,
