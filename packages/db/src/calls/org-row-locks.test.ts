@@ -5,7 +5,7 @@ import { createAgent, createOrganization } from "../admin/organizations";
 import { claimQueuedCalls } from "../dialer/dial-queries";
 import { slotsHeld } from "../orders/capacity";
 import { createQueuedCall } from "./create-call";
-import { transitionCall, transitionCalls } from "./transition-call";
+import { type TransitionRequest, transitionCall, transitionCalls } from "./transition-call";
 
 /**
  * The organisation's row is the one row that every statement moving its credits or slots locks: creates,
@@ -96,17 +96,19 @@ test(`creates, claims, ends and cancels of one organisation at once (${CALLS} ca
       dialing.push(...batch);
     };
   };
+  /** Moves calls in one statement; every move must happen. */
+  const moveAll = async (requests: TransitionRequest[]) =>
+    expect((await transitionCalls(pool, requests)).every((r) => r.moved)).toBe(true);
   /** Half fail (refund, slot released), half ring. */
   const progress = () => {
     const batch = dialing.splice(0, 6);
     if (batch.length === 0) return null;
     const half = batch.length >> 1;
     return async () => {
-      const results = await transitionCalls(pool, [
+      await moveAll([
         ...batch.slice(0, half).map((callId) => ({ callId, from: "dialing" as const, to: "failed" as const })),
         ...batch.slice(half).map((callId) => ({ callId, from: "dialing" as const, to: "ringing" as const })),
       ]);
-      expect(results.every((r) => r.moved)).toBe(true);
       ringing.push(...batch.slice(half));
     };
   };
@@ -115,8 +117,7 @@ test(`creates, claims, ends and cancels of one organisation at once (${CALLS} ca
     const batch = ringing.splice(0, 4);
     if (batch.length === 0) return null;
     return async () => {
-      const results = await transitionCalls(
-        pool,
+      await moveAll(
         batch.map((callId) => ({
           callId,
           from: "ringing" as const,
@@ -125,7 +126,6 @@ test(`creates, claims, ends and cancels of one organisation at once (${CALLS} ca
           engagement: { transcript: null, recording: null, durationSeconds: 1 },
         })),
       );
-      expect(results.every((r) => r.moved)).toBe(true);
       completed += batch.length;
     };
   };

@@ -235,8 +235,9 @@ export function transitionsWith(inputSelect: string): string {
       CASE WHEN h.last THEN h.end_reason END AS end_reason, CASE WHEN h.last THEN h.duration_seconds END AS duration_seconds,
       ${EVENTS_SO_FAR("h.id")} + h.n AS sequence
     FROM hops h`)}
-  -- Last, so the organisation's row (every claim of its calls waits on it) is locked as late as possible:
-  -- held through the commit only, not through the event, engagement and outbox inserts.
+  -- The organisation's CTEs. Data-modifying WITH items the final SELECT does not read run after it, the
+  -- last-listed first (checked on Postgres 15): these run before the event, engagement and outbox inserts
+  -- above, and the row they lock stays locked until the commit.
   , org_change AS (
     -- What this statement changes on each organisation: its refunds, the slots taken (calls entering a live
     -- status) and the slots given back (calls leaving them). Moves between live statuses (ringing, answered)
